@@ -1,0 +1,67 @@
+// The models gooselab compares (RWKV-7, Transformer, diagonal SSM, LSTM) behind one
+// interface: tokens (B,T) -> per-position logits, optional token-by-token step mode,
+// parameter and state-size accounting. Exports ModelConfig, SequenceModel, make_model().
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace goose::core {
+
+// Every model option and its default lives here (DESIGN.md: defaults in one place).
+struct ModelConfig {
+  std::string arch = "rwkv7";     // rwkv7 | transformer | dssm | lstm
+  int64_t vocab_size = 0;         // set from the task
+  int64_t num_classes = 0;        // set from the task
+  int64_t layers = 2;
+  int64_t dim = 128;
+  int64_t head_size = 32;         // RWKV-7 N and Transformer head width (heads = dim / head_size)
+  // RWKV-7 expressivity knobs (REFERENCE.md §1)
+  bool rwkv_relaxed = false;      // in-context rate a in (0,2) instead of (0,1)
+  bool rwkv_decay_clamp = true;   // released w in (0.545,1); off: w in (0,1], may reach 1
+  int64_t rwkv_lora_decay = 0;    // low-rank sizes; 0 = automatic (REFERENCE.md §1)
+  int64_t rwkv_lora_a = 0;
+  int64_t rwkv_lora_value = 0;
+  int64_t rwkv_lora_gate = 0;
+  std::string kernel = "auto";    // auto | reference | cpu | cuda (WKV7 and the scan)
+  // Transformer
+  std::string pos_encoding = "rope";  // learned | sinusoidal | rope | none
+  int64_t max_len = 4096;             // learned positions only
+  // Diagonal SSM
+  bool dssm_signed = false;       // eigenvalues in (−1,1) instead of (0,1)
+  int64_t dssm_state = 16;        // N per channel
+  int64_t dssm_expand = 2;        // inner width = expand * dim
+};
+
+class SequenceModel : public torch::nn::Module {
+ public:
+  explicit SequenceModel(ModelConfig config) : config_(std::move(config)) {}
+  const ModelConfig& config() const { return config_; }
+
+  // tokens: (B,T) int64 -> logits (B,T,num_classes). Causal.
+  virtual torch::Tensor forward(const torch::Tensor& tokens) = 0;
+
+  // Step mode (recurrent models): state from initial_state(B), then one token (B) at a time;
+  // must equal forward() position by position. Transformers return false from has_step().
+  virtual bool has_step() const { return false; }
+  virtual std::vector<torch::Tensor> initial_state(int64_t batch) { return {}; }
+  virtual torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state);
+
+  // Floats carried between tokens per sequence (for Transformers: per token of context).
+  virtual int64_t state_floats() const = 0;
+  int64_t num_parameters() const;
+  // Parameters that take weight decay (the large matrices); the rest take none.
+  virtual std::vector<torch::Tensor> decayed_parameters() const;
+  virtual std::vector<torch::Tensor> undecayed_parameters() const;
+
+ protected:
+  ModelConfig config_;
+};
+
+// Throws std::invalid_argument for an unknown arch or inconsistent sizes.
+std::shared_ptr<SequenceModel> make_model(const ModelConfig& config);
+
+}  // namespace goose::core

@@ -1,0 +1,43 @@
+// Task specs ("parity", "tomita:3", "regex:(ab)*", "dfa:F.json", "group:S5", ...) turned into
+// a Task: the language's minimal DFA (and group), plus the labelled batches core trains on.
+// Exports Objective, Task, make_task(), builtin_tasks(), make_batch_source().
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "automata/dfa.h"
+#include "automata/group.h"
+#include "core/batch.h"
+
+namespace goose::tasks {
+
+// state: the DFA state (group: the running product) at every position;
+// accept: accept/reject of every prefix; accept-final: accept/reject at the end only.
+enum class Objective { State, Accept, AcceptFinal };
+Objective parse_objective(const std::string& name);  // invalid_argument on anything else
+std::string to_string(Objective objective);
+
+struct Task {
+  std::string spec;         // as given
+  std::string description;  // one line
+  automata::Dfa dfa;        // minimal complete DFA over the task's input symbols
+  std::optional<automata::FiniteGroup> group;  // group word problems
+  int num_symbols() const { return dfa.num_symbols(); }
+};
+
+// Throws std::invalid_argument ("unknown task 'x' (try: gooselab tasks list)", bad regex, ...).
+Task make_task(const std::string& spec);
+
+struct TaskInfo {
+  std::string spec;
+  std::string description;
+};
+std::vector<TaskInfo> builtin_tasks();
+
+// Labelled batches of the task (tokens: BOS, then 2 + symbol index). For accept objectives
+// the batches are balanced positives / negatives (hard negatives included).
+std::unique_ptr<core::BatchSource> make_batch_source(const Task& task, Objective objective);
+
+}  // namespace goose::tasks
