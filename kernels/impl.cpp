@@ -1,0 +1,34 @@
+// Choosing a kernel implementation by name (see Impl in wkv7.h).
+#include <stdexcept>
+
+#include "kernels/wkv7.h"
+
+namespace goose::kernels {
+
+Impl parse_impl(const std::string& name) {
+  if (name == "auto") return Impl::Auto;
+  if (name == "reference") return Impl::Reference;
+  if (name == "cpu") return Impl::Cpu;
+  if (name == "cuda") return Impl::Cuda;
+  throw std::invalid_argument("unknown kernel '" + name + "' (use auto, reference, cpu or cuda)");
+}
+
+std::string to_string(Impl impl) {
+  switch (impl) {
+    case Impl::Auto: return "auto";
+    case Impl::Reference: return "reference";
+    case Impl::Cpu: return "cpu";
+    case Impl::Cuda: return "cuda";
+  }
+  return "auto";
+}
+
+bool cuda_kernels_built() {
+#ifdef GOOSE_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace goose::kernels
