@@ -37,6 +37,7 @@ Dfa minimize(const Dfa& dfa);
 
 // JSON: {"alphabet":[...], "states":N, "start":s, "accepting":[...],
 //        "transitions":[[t(s,0), t(s,1), ...] per state], "state_names":[...] (optional)}
+// "accepting" lists the indices of the accepting states; unknown keys are errors.
 Dfa dfa_from_json(const std::string& text);       // full validation, one-line errors
 Dfa read_dfa_file(const std::string& path);        // error names the path
 std::string dfa_to_json(const Dfa& dfa);

@@ -23,6 +23,9 @@ struct Nfa {
   bool accepts(const std::vector<int>& word) const;  // epsilon-closure simulation
 };
 
-Dfa determinize(const Nfa& nfa);  // complete (a dead state is added when needed)
+// Complete (a dead state is added when needed). More than max_states subset states:
+// std::invalid_argument, so a pattern like (a|b)*a(a|b){30} fails cleanly.
+constexpr int kMaxDfaStates = 200000;
+Dfa determinize(const Nfa& nfa, int max_states = kMaxDfaStates);
 
 }  // namespace goose::automata

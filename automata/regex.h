@@ -1,5 +1,5 @@
 // The regex dialect: literals, concatenation, |, *, +, ?, {m}, {m,}, {m,n}, ( ), classes
-// [abc] [a-c] [^a], . (any alphabet symbol), escapes \x. Symbols are single characters.
+// [abc] [a-c] [^a], . (any alphabet symbol), escapes \x. Symbols are single ASCII characters.
 // Exports parse_regex (AST), regex_to_nfa, regex_to_dfa (minimal complete DFA).
 #pragma once
 #include <memory>
