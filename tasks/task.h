@@ -25,6 +25,18 @@ struct Task {
   automata::Dfa dfa;        // minimal complete DFA over the task's input symbols
   std::optional<automata::FiniteGroup> group;  // group word problems
   int num_symbols() const { return dfa.num_symbols(); }
+
+  // Added by tasks/: the accept-style label of each DFA state (objectives accept and
+  // accept-final). Empty = accepting[] (0 reject, 1 accept). mod-arith uses the value of
+  // the expression read so far (5 classes) and -1 (unlabelled) after an operator.
+  std::vector<int32_t> outputs;
+  std::vector<std::string> output_names;  // empty = {"reject", "accept"}
+  // Sample state-objective strings uniformly among those that never enter the dead state
+  // (formatted inputs: mod-arith, dyck), instead of uniformly among all strings.
+  bool live_only = false;
+
+  int num_outputs() const { return output_names.empty() ? 2 : static_cast<int>(output_names.size()); }
+  int output_of(int state) const { return outputs.empty() ? dfa.accepting[state] : outputs[state]; }
 };
 
 // Throws std::invalid_argument ("unknown task 'x' (try: gooselab tasks list)", bad regex, ...).
@@ -34,7 +46,8 @@ struct TaskInfo {
   std::string spec;
   std::string description;
 };
-std::vector<TaskInfo> builtin_tasks();
+std::vector<TaskInfo> builtin_tasks();      // concrete specs, each constructs
+std::vector<TaskInfo> task_spec_patterns();  // parametrised forms (regex:EXPR@ABC, dfa:PATH, ...)
 
 // Labelled batches of the task (tokens: BOS, then 2 + symbol index). For accept objectives
 // the batches are balanced positives / negatives (hard negatives included).

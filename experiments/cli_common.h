@@ -1,0 +1,30 @@
+// Shared command-line helpers for the gooselab subcommands (Boost.Program_options):
+// parsing that turns unknown options, bad values and stray arguments into
+// std::invalid_argument, and uniform --help text with defaults and an example.
+#pragma once
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "experiments/commands.h"
+
+namespace goose::experiments {
+
+namespace po = boost::program_options;
+
+// True when --help or -h is among args (checked before parsing, so help always works).
+bool wants_help(const Args& args);
+
+// Parses args against options and positionals. Every Program_options error (unknown
+// option, bad value, missing argument, too many positionals) becomes
+// std::invalid_argument("<command>: <what> (try: gooselab <command> --help)").
+po::variables_map parse_options(const std::string& command, const Args& args,
+                                const po::options_description& options,
+                                const po::positional_options_description& positional =
+                                    po::positional_options_description());
+
+// "usage: <usage>\n\n<summary>\n\n<options with defaults>\nexample:\n  <example>\n"
+std::string help_text(const std::string& usage, const std::string& summary,
+                      const po::options_description& options, const std::string& example);
+
+}  // namespace goose::experiments
