@@ -58,6 +58,10 @@ class SequenceModel : public torch::nn::Module {
   virtual std::vector<torch::Tensor> undecayed_parameters() const;
 
  protected:
+  // Throws std::invalid_argument unless tokens is a non-empty `dims`-D int64 tensor whose ids
+  // (checked for CPU tensors only) lie in [0, vocab_size).
+  void check_tokens(const torch::Tensor& tokens, int64_t dims) const;
+
   ModelConfig config_;
 };
 

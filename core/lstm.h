@@ -1,0 +1,31 @@
+// The LSTM baseline (REFERENCE.md §2): the classical recurrent control, which recognises
+// every regular language in one layer. Exports LstmModel.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "core/model.h"
+
+namespace goose::core {
+
+// emb → torch::nn::LSTM (layers, hidden = dim) → ln_out → head. Step state:
+// {h (layers,B,dim), c (layers,B,dim)}; state_floats = 2·layers·dim.
+// Parameters: V·d + layers·(8·d² + 8·d) + 2·d + d·K + K (V = vocab, K = classes).
+class LstmModel : public SequenceModel {
+ public:
+  explicit LstmModel(ModelConfig config);
+  torch::Tensor forward(const torch::Tensor& tokens) override;
+  bool has_step() const override { return true; }
+  std::vector<torch::Tensor> initial_state(int64_t batch) override;
+  torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
+  int64_t state_floats() const override { return 2 * config_.layers * config_.dim; }
+
+ private:
+  torch::nn::Embedding emb_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::LayerNorm ln_out_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+
+}  // namespace goose::core
