@@ -1,0 +1,62 @@
+// The metrics every gooselab result uses (REFERENCE.md §5), defined once: token and
+// sequence accuracy over labelled positions, scaled accuracy, per-length accuracy curves.
+// Exports AccuracyCounts, count_accuracy(), scaled_accuracy(), LengthAccuracy, evaluate_*().
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/batch.h"
+#include "core/model.h"
+
+namespace goose::core {
+
+// Counts over labelled positions only (targets != kIgnoreIndex). A sequence is correct when
+// every one of its labelled positions is; sequences without a labelled position are skipped.
+struct AccuracyCounts {
+  int64_t correct_tokens = 0;
+  int64_t labelled_tokens = 0;
+  int64_t correct_sequences = 0;
+  int64_t sequences = 0;
+
+  double token_accuracy() const;     // 0 when nothing is labelled
+  double sequence_accuracy() const;  // 0 when no sequence is labelled
+  AccuracyCounts& operator+=(const AccuracyCounts& other);
+};
+
+// logits (B,T,C), targets (B,T) int64.
+AccuracyCounts count_accuracy(const torch::Tensor& logits, const torch::Tensor& targets);
+
+// (acc - chance) / (1 - chance): 1 = perfect, 0 = chance, negative = worse than chance.
+double scaled_accuracy(double accuracy, double chance);
+
+// One point of a per-length accuracy curve. min_len == max_len for an exact length;
+// a range for "validation at the training lengths".
+struct LengthAccuracy {
+  int64_t min_len = 0;
+  int64_t max_len = 0;
+  int64_t count = 0;  // sequences evaluated
+  double token_accuracy = 0;
+  double sequence_accuracy = 0;
+  double scaled_token_accuracy = 0;
+};
+nlohmann::json to_json(const LengthAccuracy& point);
+
+// Evaluates `count` sequences with lengths in [min_len, max_len], in batches of at most
+// `batch_size`, the data seeded by `seed` (the same seed gives the same sequences). No grad;
+// the model is put in eval mode and back.
+LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, int64_t min_len,
+                              int64_t max_len, int64_t count, int64_t batch_size, uint64_t seed);
+
+// One point per length in `lengths`; point i uses seed mix_seed(seed, length).
+std::vector<LengthAccuracy> evaluate_lengths(SequenceModel& model, const BatchSource& source,
+                                             const std::vector<int64_t>& lengths, int64_t count,
+                                             int64_t batch_size, uint64_t seed);
+
+// A well-mixed 64-bit seed from a base seed and a stream index (splitmix64), so streams for
+// training steps, validation and evaluation never collide in practice.
+uint64_t mix_seed(uint64_t seed, uint64_t stream);
+
+}  // namespace goose::core

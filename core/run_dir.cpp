@@ -1,0 +1,121 @@
+// Run directory files: atomic writes by rename, JSON reading and writing, the metrics log,
+// and the code version (asked of git at run time, from the source tree of this file).
+#include "core/run_dir.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace goose::core {
+
+namespace fs = std::filesystem;
+
+std::string temp_path_for(const std::string& path) {
+  const fs::path p(path);
+  const std::string name = "." + p.filename().string() + ".tmp." + std::to_string(::getpid());
+  return (p.parent_path() / name).string();
+}
+
+void rename_file(const std::string& from, const std::string& to) {
+  std::error_code error;
+  fs::rename(from, to, error);
+  if (error) {
+    std::remove(from.c_str());
+    throw std::runtime_error("cannot rename " + from + " to " + to + ": " + error.message());
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = temp_path_for(path);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+    out << content;
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp);
+    }
+  }
+  rename_file(tmp, path);
+}
+
+void write_json_atomic(const std::string& path, const nlohmann::json& value) {
+  write_file_atomic(path, value.dump(2) + "\n");
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  const std::string text = read_file(path);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(path + " is not valid JSON: " + e.what());
+  }
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  // One fwrite of the whole line, then a flush: a killed run leaves whole lines only
+  // (short of a crash inside the write itself).
+  std::FILE* file = std::fopen(path.c_str(), "ab");
+  if (!file) throw std::runtime_error("cannot append to " + path);
+  const std::string text = line + "\n";
+  const bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  std::fflush(file);
+  std::fclose(file);
+  if (!ok) throw std::runtime_error("cannot append to " + path);
+}
+
+bool file_exists(const std::string& path) {
+  std::error_code error;
+  return fs::exists(path, error);
+}
+
+bool dir_is_empty(const std::string& dir) {
+  std::error_code error;
+  if (!fs::exists(dir, error)) return true;
+  if (!fs::is_directory(dir, error)) return false;
+  return fs::directory_iterator(dir, error) == fs::directory_iterator();
+}
+
+void make_dirs(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throw std::invalid_argument("cannot create directory " + dir + ": " + error.message());
+}
+
+std::string code_version() {
+  static const std::string version = [] {
+    const fs::path source_dir = fs::path(__FILE__).parent_path().parent_path();
+    std::error_code error;
+    if (!fs::exists(source_dir / ".git", error)) return std::string("unknown");
+    const std::string command =
+        "git -C '" + source_dir.string() + "' describe --always --dirty 2>/dev/null";
+    std::FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return std::string("unknown");
+    std::array<char, 256> buffer{};
+    std::string out;
+    while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+    const int status = ::pclose(pipe);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (status != 0 || out.empty()) return std::string("unknown");
+    return out;
+  }();
+  return version;
+}
+
+}  // namespace goose::core

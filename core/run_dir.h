@@ -1,0 +1,36 @@
+// Run directories: atomic file writes (temporary name, then rename), JSON helpers, the
+// metrics log, and the code version recorded with every run.
+// Exports write_file_atomic(), write_json_atomic(), read_json(), append_line(), code_version().
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace goose::core {
+
+// Writes `content` to DIR/.NAME.tmp.PID, flushes it, then renames it over `path`, so a
+// reader (or a killed run) sees the old file or the new one, never half of one.
+void write_file_atomic(const std::string& path, const std::string& content);
+void write_json_atomic(const std::string& path, const nlohmann::json& value);
+// Throws std::invalid_argument when the file is missing or is not JSON.
+nlohmann::json read_json(const std::string& path);
+std::string read_file(const std::string& path);
+// Appends one line in a single write and flushes it (metrics.jsonl).
+void append_line(const std::string& path, const std::string& line);
+
+// A temporary path beside `path`, for writers (like torch archives) that take a file name.
+std::string temp_path_for(const std::string& path);
+// rename(2) with a clear error.
+void rename_file(const std::string& from, const std::string& to);
+
+bool file_exists(const std::string& path);
+// True when `dir` does not exist or holds no entries.
+bool dir_is_empty(const std::string& dir);
+// Creates `dir` and its parents.
+void make_dirs(const std::string& dir);
+
+// `git describe --always --dirty` of the source tree this binary was built from, or
+// "unknown" when git or the tree is not available.
+std::string code_version();
+
+}  // namespace goose::core

@@ -1,0 +1,216 @@
+// End-to-end tests of `gooselab train`, `eval` and `compare --quick`: the real binary
+// (GOOSELAB_BIN, set by ctest) on tiny budgets, its files and JSON, and its one-line errors.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string binary() {
+  const char* bin = std::getenv("GOOSELAB_BIN");
+  return bin ? bin : "";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Output run(const std::string& arguments) {
+  static int counter = 0;
+  const std::string base = (fs::temp_directory_path() / ("goose_cli_" + std::to_string(::getpid()) + "_" +
+                                                         std::to_string(counter++))).string();
+  const std::string command = "'" + binary() + "' " + arguments + " >" + base + ".out 2>" + base + ".err";
+  Output output;
+  const int status = std::system(command.c_str());
+  output.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  output.out = slurp(base + ".out");
+  output.err = slurp(base + ".err");
+  fs::remove(base + ".out");
+  fs::remove(base + ".err");
+  return output;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (binary().empty()) GTEST_SKIP() << "GOOSELAB_BIN not set (run through ctest)";
+    dir_ = (fs::temp_directory_path() / ("goose_cli_test_" + std::to_string(::getpid()))).string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string dir_;
+};
+
+const std::string kTiny =
+    "--task parity --model lstm --layers 1 --dim 16 --train-len 2..6 --eval-len 8,12 "
+    "--steps 30 --batch 16 --warmup 5 --eval-every 15 --eval-count 32 --final-count 64 "
+    "--threads 1 --progress off";
+
+TEST_F(Cli, TrainThenEval) {
+  const std::string out = dir_ + "/run";
+  const Output train = run("train " + kTiny + " --out " + out);
+  ASSERT_EQ(train.code, 0) << train.err;
+  for (const char* name : {"config.json", "metrics.jsonl", "result.json", "last.pt", "best.pt"})
+    EXPECT_TRUE(fs::exists(out + "/" + name)) << name;
+  const auto config = nlohmann::json::parse(slurp(out + "/config.json"));
+  EXPECT_EQ(config["options"]["model"], "lstm");
+  EXPECT_EQ(config["options"]["steps"], 30);
+  EXPECT_EQ(config["options"]["eval-len"], "8,12");
+  EXPECT_EQ(config["task"], "parity");
+  EXPECT_TRUE(config.contains("code_version"));
+  EXPECT_TRUE(config.contains("seed"));
+  const auto result = nlohmann::json::parse(slurp(out + "/result.json"));
+  for (const char* key : {"steps", "stop_reason", "wall_seconds", "tokens_per_second", "num_parameters",
+                          "state_floats", "validation", "lengths"})
+    EXPECT_TRUE(result.contains(key)) << key;
+  EXPECT_EQ(result["steps"], 30);
+  EXPECT_EQ(result["lengths"].size(), 2u);
+
+  const Output eval = run("eval --run " + out + " --lengths 8,20 --count 50 --json --threads 1");
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  const auto json = nlohmann::json::parse(eval.out);
+  ASSERT_EQ(json["lengths"].size(), 2u);
+  EXPECT_EQ(json["lengths"][1]["length"], 20);
+  EXPECT_EQ(json["lengths"][1]["count"], 50);
+  EXPECT_GE(json["lengths"][0]["token_acc"].get<double>(), 0.0);
+  const Output table = run("eval --run " + out + " --lengths 8 --count 20 --threads 1");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("seq acc"), std::string::npos);
+
+  // A second train into the finished run is refused and leaves it alone; --resume is fine.
+  const auto before = fs::last_write_time(out + "/result.json");
+  const Output again = run("train " + kTiny + " --out " + out);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
+  EXPECT_EQ(fs::last_write_time(out + "/result.json"), before);
+  const Output resumed = run("train --out " + out + " --resume --threads 1 --progress off");
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  const Output changed = run("train --out " + out + " --resume --steps 99 --progress off");
+  EXPECT_EQ(changed.code, 2);
+  EXPECT_NE(changed.err.find("--steps"), std::string::npos) << changed.err;
+}
+
+TEST_F(Cli, ConfigFileAndCommandLineOverride) {
+  {
+    std::ofstream config(dir_ + "/options.json");
+    config << R"({"task": "parity", "model": "lstm", "layers": 1, "dim": 16, "train-len": "2..5",
+                  "eval-len": [7, 9], "steps": 50, "batch": 8, "eval-every": 10,
+                  "eval-count": 16, "final-count": 16, "progress": "off"})";
+  }
+  const Output ok = run("train --config " + dir_ + "/options.json --steps 10 --threads 1 --out " + dir_ + "/run");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const auto config = nlohmann::json::parse(slurp(dir_ + "/run/config.json"));
+  EXPECT_EQ(config["options"]["steps"], 10);        // command line wins
+  EXPECT_EQ(config["options"]["batch"], 8);         // from the file
+  EXPECT_EQ(config["options"]["eval-len"], "7,9");  // a JSON list works
+  {
+    std::ofstream config(dir_ + "/bad.json");
+    config << R"({"task": "parity", "bogus": 3})";
+  }
+  const Output bad = run("train --config " + dir_ + "/bad.json --out " + dir_ + "/run2");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("bogus"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/run2"));
+}
+
+TEST_F(Cli, BadInputIsOneLineErrorAndWritesNothing) {
+  const std::string out = dir_ + "/existing";
+  fs::create_directories(out);
+  { std::ofstream(out + "/keep.txt") << "x"; }
+  // Each case replaces one option of a good command line (or adds a bad one).
+  struct Case {
+    std::string option, value, needle;
+  };
+  const Case cases[] = {
+      {"--bogus", "1", "bogus"},
+      {"--task", "no-such-task", "no-such-task"},
+      {"--eval-len", "40,x", "40,x"},
+      {"--eval-len", "40,-3", "40,-3"},
+      {"--train-len", "9..3", "9..3"},
+      {"--model", "gru", "gru"},
+      {"--objective", "maybe", "maybe"},
+      {"--steps", "abc", "steps"},
+  };
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"--task", "parity"}, {"--model", "lstm"}, {"--eval-len", "8"}, {"--train-len", "2..6"},
+      {"--objective", "state"}, {"--steps", "5"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.option + " " + c.value);
+    std::string args = "train --layers 1 --dim 16 --batch 4 --threads 1 --progress off --force";
+    bool replaced = false;
+    for (const auto& [option, value] : good) {
+      const bool mine = option == c.option;
+      replaced |= mine;
+      args += " " + option + " " + (mine ? c.value : value);
+    }
+    if (!replaced) args += " " + c.option + " " + c.value;
+    const Output output = run(args + " --out " + out);
+    EXPECT_EQ(output.code, 2);
+    EXPECT_EQ(output.err.rfind("error: ", 0), 0u) << output.err;
+    EXPECT_EQ(std::count(output.err.begin(), output.err.end(), '\n'), 1) << output.err;
+    EXPECT_NE(output.err.find(c.needle), std::string::npos) << output.err;
+    EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 1);
+  }
+  const Output eval = run("eval --run " + out + " --lengths 8");
+  EXPECT_EQ(eval.code, 2);
+  EXPECT_NE(eval.err.find("not a run directory"), std::string::npos) << eval.err;
+  const Output compare = run("compare --quick --threads 0 --out " + dir_ + "/cmp");
+  EXPECT_EQ(compare.code, 2);
+  EXPECT_FALSE(fs::exists(dir_ + "/cmp"));
+  for (const char* command : {"train", "eval", "compare"}) {
+    const Output help = run(std::string(command) + " --help");
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.out.find("example:"), std::string::npos) << command;
+  }
+}
+
+TEST_F(Cli, CompareQuickWritesSummaryAndSkipsFinishedRuns) {
+  const std::string out = dir_ + "/cmp";
+  const Output first = run("compare --quick --threads 2 --out " + out);
+  ASSERT_EQ(first.code, 0) << first.err << first.out;
+  const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
+  EXPECT_EQ(summary["runs"].size(), 12u);
+  EXPECT_EQ(summary["models"].size(), 6u);
+  EXPECT_EQ(summary["tasks"].size(), 2u);
+  for (const auto& r : summary["runs"]) {
+    EXPECT_TRUE(fs::exists(r["dir"].get<std::string>() + "/result.json")) << r["dir"];
+    EXPECT_TRUE(r["result"].contains("lengths")) << r.dump();
+  }
+  EXPECT_TRUE(fs::exists(out + "/summary.md"));
+  EXPECT_NE(first.out.find("rwkv7-relaxed"), std::string::npos);
+  if (first.out.find("note: no plot") == std::string::npos) EXPECT_TRUE(fs::exists(out + "/compare.png"));
+  // Restarted: every run is found finished, and the numbers are the same.
+  fs::remove(out + "/summary.json");
+  const Output second = run("compare --quick --threads 1 --no-plot --out " + out);
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_NE(second.out.find("12 runs (12 already done)"), std::string::npos) << second.out;
+  const auto again = nlohmann::json::parse(slurp(out + "/summary.json"));
+  EXPECT_EQ(again["runs"], summary["runs"]);
+}
+
+}  // namespace
