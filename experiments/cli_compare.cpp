@@ -56,11 +56,11 @@ Budget make_budget(bool quick) {
                {"s5", "group:S5@transpositions", "4", {8, 16}, steps}};
   } else {
     b.flags = {"--layers", "2", "--dim", "64", "--head-size", "16", "--lr", "3e-3",
-               "--warmup", "50", "--eval-count", "200", "--final-count", "500"};
+               "--warmup", "50", "--eval-count", "100", "--final-count", "300"};
     b.tasks = {{"parity", "parity", "3..40", {40, 64, 128, 256},
-                {"--steps", "800", "--batch", "32", "--eval-every", "100"}},
+                {"--steps", "600", "--batch", "32", "--eval-every", "100"}},
                {"s5", "group:S5@transpositions", "16", {32, 64, 128},
-                {"--steps", "1600", "--batch", "32", "--eval-every", "200"}}};
+                {"--steps", "1000", "--batch", "32", "--eval-every", "200"}}};
   }
   return b;
 }

@@ -262,7 +262,7 @@ Task regex_task(const std::string& body) {
   Task t;
   t.dfa = automata::regex_to_dfa(pattern, alphabet);
   std::string letters;
-  for (const auto& s : t.dfa.alphabet) letters += s;
+  for (const auto& s : t.dfa.alphabet) letters += (letters.empty() ? "" : ",") + s;
   t.description = "regex " + pattern + " over {" + letters + "}";
   return t;
 }
