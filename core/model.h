@@ -26,7 +26,7 @@ struct ModelConfig {
   int64_t rwkv_lora_a = 0;
   int64_t rwkv_lora_value = 0;
   int64_t rwkv_lora_gate = 0;
-  std::string kernel = "auto";    // auto | reference | cpu | cuda (WKV7 and the scan)
+  std::string kernel = "auto";    // auto | reference | cpu | cuda | loop (WKV7 and the scan)
   // Transformer
   std::string pos_encoding = "rope";  // learned | sinusoidal | rope | none
   int64_t max_len = 4096;             // learned positions only

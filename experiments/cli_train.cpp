@@ -50,7 +50,7 @@ po::options_description train_options() {
       ("pos", po::value<std::string>()->default_value(m.pos_encoding), "Transformer positions: rope | learned | sinusoidal | none")
       ("signed", po::bool_switch(), "diagonal SSM: eigenvalues in (-1,1) instead of (0,1)")
       ("dssm-state", po::value<int64_t>()->default_value(m.dssm_state), "diagonal SSM state per channel")
-      ("kernel", po::value<std::string>()->default_value(m.kernel), "recurrence kernels: auto | reference | cpu | cuda");
+      ("kernel", po::value<std::string>()->default_value(m.kernel), "recurrence kernels: auto | reference | cpu | cuda | loop");
   po::options_description training("training");
   training.add_options()
       ("train-len", po::value<std::string>()->default_value(std::to_string(t.train_min_len) + ".." + std::to_string(t.train_max_len)), "training lengths A..B (symbols), or one length")

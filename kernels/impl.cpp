@@ -10,7 +10,9 @@ Impl parse_impl(const std::string& name) {
   if (name == "reference") return Impl::Reference;
   if (name == "cpu") return Impl::Cpu;
   if (name == "cuda") return Impl::Cuda;
-  throw std::invalid_argument("unknown kernel '" + name + "' (use auto, reference, cpu or cuda)");
+  if (name == "loop") return Impl::Loop;
+  throw std::invalid_argument("unknown kernel '" + name +
+                              "' (use auto, reference, cpu, cuda or loop)");
 }
 
 std::string to_string(Impl impl) {
@@ -19,6 +21,7 @@ std::string to_string(Impl impl) {
     case Impl::Reference: return "reference";
     case Impl::Cpu: return "cpu";
     case Impl::Cuda: return "cuda";
+    case Impl::Loop: return "loop";
   }
   return "auto";
 }

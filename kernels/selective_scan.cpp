@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/recurrence_loops.h"
 #include "kernels/selective_scan_cpu.h"
 #include "kernels/selective_scan_reference.h"
 #ifdef GOOSE_WITH_CUDA
@@ -58,7 +59,7 @@ Impl validate(const Tensor& x, const Tensor& delta, const Tensor& A, const Tenso
   if (h0.defined()) check_shape(h0, "h0", "(B,D,N)", {B, D, N});
 
   if (impl == Impl::Auto) impl = x.is_cuda() ? Impl::Cuda : Impl::Cpu;
-  const bool allow_double = impl == Impl::Reference;
+  const bool allow_double = impl == Impl::Reference || impl == Impl::Loop;
   const std::vector<std::pair<const Tensor*, const char*>> all = {
       {&x, "x"}, {&delta, "delta"}, {&A, "A"}, {&Bm, "Bm"},
       {&Cm, "Cm"}, {&Dskip, "Dskip"}, {&h0, "h0"}};
@@ -89,7 +90,7 @@ Impl validate(const Tensor& x, const Tensor& delta, const Tensor& A, const Tenso
                                   std::to_string(kScanCudaMaxN) + ", got N = " +
                                   std::to_string(N));
 #endif
-  } else if (x.is_cuda()) {
+  } else if (x.is_cuda() && impl != Impl::Loop) {
     throw std::invalid_argument("selective_scan: the " + to_string(impl) +
                                 " kernel needs CPU tensors (x is on " + x.device().str() + ")");
   }
@@ -210,6 +211,8 @@ std::tuple<torch::Tensor, torch::Tensor> selective_scan(
     const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& Dskip,
     const torch::Tensor& h0, bool signed_decay, Impl impl) {
   impl = validate(x, delta, A, Bm, Cm, Dskip, h0, impl);
+  if (impl == Impl::Loop)  // autograd does the backward
+    return selective_scan_loop(x, delta, A, Bm, Cm, Dskip, h0, signed_decay);
   const std::vector<Tensor> in = {x, delta, A, Bm, Cm, Dskip, h0};
   bool needs_grad = false;
   if (torch::GradMode::is_enabled())

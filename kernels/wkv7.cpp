@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "kernels/wkv7.h"
+#include "kernels/recurrence_loops.h"
 #include "kernels/wkv7_cpu.h"
 #include "kernels/wkv7_reference.h"
 #ifdef GOOSE_WITH_CUDA
@@ -121,6 +122,11 @@ Impl validate(const Tensor& r, const Tensor& w, const Tensor& k, const Tensor& v
                                     std::to_string(N));
 #endif
       break;
+    case Impl::Loop:
+      if (st != torch::kFloat && st != torch::kDouble)
+        throw std::invalid_argument("wkv7: the loop implementation takes Float or Double, got r " +
+                                    dtype_str(r));
+      break;
     case Impl::Auto: break;
   }
   return chosen;
@@ -232,6 +238,7 @@ std::tuple<torch::Tensor, torch::Tensor> wkv7(const torch::Tensor& r, const torc
                                               const torch::Tensor& a, const torch::Tensor& b,
                                               const torch::Tensor& s0, Impl impl) {
   const Impl chosen = validate(r, w, k, v, a, b, s0, impl);
+  if (chosen == Impl::Loop) return wkv7_loop(r, w, k, v, a, b, s0);  // autograd does the backward
   const auto state_type = r.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
   Tensor state0 = s0.defined()
                       ? s0.contiguous()

@@ -10,8 +10,10 @@
 namespace goose::kernels {
 
 // Which implementation runs a kernel. Auto = Cuda for CUDA tensors, Cpu otherwise.
-enum class Impl { Auto, Reference, Cpu, Cuda };
-Impl parse_impl(const std::string& name);  // "auto"|"reference"|"cpu"|"cuda", else invalid_argument
+// Loop = per-step LibTorch ops, autograd through them; the no-kernel baseline (any device,
+// Float or Double; see kernels/recurrence_loops.h).
+enum class Impl { Auto, Reference, Cpu, Cuda, Loop };
+Impl parse_impl(const std::string& name);  // "auto"|"reference"|"cpu"|"cuda"|"loop", else invalid_argument
 std::string to_string(Impl impl);
 bool cuda_kernels_built();  // false when the build had no CUDA compiler
 

@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include "kernels/recurrence_loops.h"
 #include "kernels/selective_scan.h"
 
 namespace {
@@ -61,20 +62,10 @@ std::vector<Tensor> leaves(const Inputs& in, bool grad) {
   return out;
 }
 
-// The per-step LibTorch loop: λ_t and the outer product Δ_t x_t ⊗ B_t each step, autograd
-// through every op when a backward follows.
+// The per-step LibTorch loop (kernels/recurrence_loops.h): autograd through every op.
 Tensor loop_scan(const std::vector<Tensor>& v) {
-  const Tensor &x = v[0], &delta = v[1], &A = v[2], &Bm = v[3], &Cm = v[4], &Dskip = v[5];
-  const int64_t B = x.size(0), T = x.size(1), D = x.size(2), N = A.size(1);
-  Tensor h = torch::zeros({B, D, N}, x.options());
-  std::vector<Tensor> ys;
-  for (int64_t t = 0; t < T; ++t) {
-    Tensor dt = delta.select(1, t), xt = x.select(1, t);                  // (B,D)
-    Tensor lambda = torch::exp(dt.unsqueeze(-1) * A);                      // (B,D,N)
-    h = lambda * h + (dt * xt).unsqueeze(-1) * Bm.select(1, t).unsqueeze(1);
-    ys.push_back((h * Cm.select(1, t).unsqueeze(1)).sum(-1) + Dskip * xt);
-  }
-  return torch::stack(ys, 1);
+  return std::get<0>(
+      goose::kernels::selective_scan_loop(v[0], v[1], v[2], v[3], v[4], v[5], {}, false));
 }
 
 Tensor kernel_scan(const std::vector<Tensor>& v, Impl impl) {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/recurrence_loops.h"
 #include "kernels/wkv7.h"
 
 namespace {
@@ -55,22 +56,6 @@ Inputs make_inputs(const Shape& s, torch::Device device, torch::Dtype dtype, boo
   return in;
 }
 
-// The recurrence as a user writes it with batched LibTorch ops, one step at a time.
-std::tuple<Tensor, Tensor> torch_loop(const Inputs& in) {
-  const auto& x = in.x;
-  Tensor S = in.s0;
-  std::vector<Tensor> ys;
-  const int64_t T = x[0].size(1);
-  for (int64_t t = 0; t < T; ++t) {
-    auto at = [&](int idx) { return x[idx].select(1, t).to(torch::kFloat); };  // (B,H,N)
-    Tensor sa = torch::matmul(S, at(4).unsqueeze(-1));                          // (B,H,N,1)
-    S = S * at(1).unsqueeze(2) + torch::matmul(sa, at(5).unsqueeze(-2)) +
-        torch::matmul(at(3).unsqueeze(-1), at(2).unsqueeze(-2));
-    ys.push_back(torch::matmul(S, at(0).unsqueeze(-1)).squeeze(-1));
-  }
-  return {torch::stack(ys, 1), S};
-}
-
 void sync(torch::Device device) {
   if (device.is_cuda()) torch::cuda::synchronize();
 }
@@ -84,7 +69,8 @@ void set_counters(benchmark::State& state, const Shape& s, bool backward) {
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// impl_name: "reference", "cpu", "cuda" or "torch_loop".
+// impl_name: "reference", "cpu", "cuda" or "torch_loop" (kernels/recurrence_loops.h, called
+// directly so that nothing but the loop is timed).
 void run_wkv7(benchmark::State& state, Shape s, std::string impl_name, torch::Device device,
               torch::Dtype dtype, bool backward) {
   Inputs in = make_inputs(s, device, dtype, backward);
@@ -95,7 +81,8 @@ void run_wkv7(benchmark::State& state, Shape s, std::string impl_name, torch::De
     Tensor y, sT;
     if (loop) {
       torch::AutoGradMode mode(backward);
-      std::tie(y, sT) = torch_loop(in);
+      std::tie(y, sT) = goose::kernels::wkv7_loop(in.x[0], in.x[1], in.x[2], in.x[3], in.x[4],
+                                                  in.x[5], in.s0);
     } else {
       std::tie(y, sT) = goose::kernels::wkv7(in.x[0], in.x[1], in.x[2], in.x[3], in.x[4],
                                              in.x[5], in.s0, impl);
