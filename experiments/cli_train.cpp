@@ -237,7 +237,8 @@ std::pair<int64_t, int64_t> parse_length_range(const std::string& text, const st
 
 std::string source_dir() {
   if (const char* env = std::getenv("GOOSE_SOURCE_DIR")) return env;
-  return fs::path(__FILE__).parent_path().parent_path().string();
+  // Set by CMake; not __FILE__, which ccache's base_dir makes relative to the build folder.
+  return GOOSE_SOURCE_DIR;
 }
 
 TrainSetup resolve_train_setup(const Args& args) {
