@@ -11,6 +11,7 @@
 
 #include "kernels/selective_scan.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/recurrence_inputs.h"
 
 namespace goose::kernels {
 namespace {
@@ -19,46 +20,14 @@ using goose::testing::gradcheck;
 using goose::testing::rms_ratio;
 using torch::Tensor;
 
-// RMS(kernel − reference)/RMS(reference) bounds for fp32 kernels against the reference
-// (which accumulates in double). The worst measured on the CPU kernel is 3.4e-7 (all shapes,
-// all regimes); the bounds leave room for other compilers and the GPU's expf.
-constexpr double kFp32OutputTol = 1e-5;
-constexpr double kFp32GradTol = 1e-4;
-
-struct ScanInputs {
-  Tensor x, delta, A, Bm, Cm, Dskip, h0;
-};
-
-enum class Regime {
-  Typical,      // Δ in (0.05, 1), A in (−2.1, −0.1): λ spread over (0,1) / (−1,1)
-  DecayToZero,  // half the Δ·A near −100: λ ≈ 0 (unsigned) or λ ≈ −1 (signed)
-  SignedZero,   // Δ·A = −ln 2 exactly where chosen: signed λ = 0
-};
+using goose::testing::Regime;
+using goose::testing::ScanInputs;
+constexpr double kFp32OutputTol = goose::testing::kFp32Tol;
+constexpr double kFp32GradTol = goose::testing::kFp32GradTol;
 
 ScanInputs make_inputs(int64_t B, int64_t T, int64_t D, int64_t N, uint64_t seed,
                        torch::Dtype dtype, bool with_h0, Regime regime = Regime::Typical) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  auto opt = torch::TensorOptions().dtype(torch::kDouble);
-  ScanInputs in;
-  in.x = torch::randn({B, T, D}, gen, opt);
-  in.delta = 0.05 + 0.95 * torch::rand({B, T, D}, gen, opt);
-  in.A = -(0.1 + 2.0 * torch::rand({D, N}, gen, opt));
-  in.Bm = torch::randn({B, T, N}, gen, opt);
-  in.Cm = torch::randn({B, T, N}, gen, opt);
-  in.Dskip = torch::randn({D}, gen, opt);
-  if (with_h0) in.h0 = torch::randn({B, D, N}, gen, opt);
-  if (regime == Regime::DecayToZero) {
-    auto big = torch::rand({B, T, D}, gen, opt) < 0.5;
-    in.delta = torch::where(big, torch::full_like(in.delta, 50.0), in.delta);
-    in.A = -(1.5 + 0.5 * torch::rand({D, N}, gen, opt));  // Δ·A in (−100, −75) where big
-  } else if (regime == Regime::SignedZero) {
-    in.A = torch::full({D, N}, -std::log(2.0), opt);
-    auto one = torch::rand({B, T, D}, gen, opt) < 0.5;
-    in.delta = torch::where(one, torch::ones_like(in.delta), in.delta);
-  }
-  for (Tensor* t : {&in.x, &in.delta, &in.A, &in.Bm, &in.Cm, &in.Dskip, &in.h0})
-    if (t->defined()) *t = t->to(dtype);
-  return in;
+  return goose::testing::scan_inputs(B, T, D, N, seed, dtype, with_h0, regime);
 }
 
 struct ScanResult {

@@ -13,6 +13,7 @@
 
 #include "kernels/wkv7.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/recurrence_inputs.h"
 
 namespace goose::kernels {
 namespace {
@@ -21,51 +22,13 @@ using goose::testing::gradcheck;
 using goose::testing::rms_ratio;
 using torch::Tensor;
 
-// RMS(kernel − reference)/RMS(reference), reference in double from the same inputs.
-constexpr double kFp32Tol = 1e-5;
-constexpr double kBf16Tol = 1e-2;  // bf16 inputs and outputs: 8-bit mantissa
+using goose::testing::Decay;
+using goose::testing::describe;
+using goose::testing::kBf16Tol;
+using goose::testing::kFp32Tol;
+using Case = goose::testing::Wkv7Case;
 
-enum class Decay { Released, One, Tiny };
-
-struct Case {
-  int64_t B, T, H, N;
-  uint64_t seed;
-  Decay decay = Decay::Released;
-  double alpha_max = 1.0;  // b = κ̂·α, α ∈ (0, alpha_max); 2 is the relaxed model
-};
-
-std::string describe(const Case& c) {
-  return "B=" + std::to_string(c.B) + " T=" + std::to_string(c.T) + " H=" + std::to_string(c.H) +
-         " N=" + std::to_string(c.N) + " seed=" + std::to_string(c.seed) +
-         " decay=" + std::to_string(static_cast<int>(c.decay)) +
-         " alpha_max=" + std::to_string(c.alpha_max);
-}
-
-// r,w,k,v,a,b,s0 in double, inside the recurrence's domain: w ∈ (0.545, 1) like the released
-// model (or exactly 1, or tiny), a = −κ̂ with κ̂ L2-normalised per head, b = κ̂·α.
-std::vector<Tensor> make_inputs(const Case& c) {
-  auto gen = at::detail::createCPUGenerator(c.seed);
-  const auto opt = torch::TensorOptions().dtype(torch::kDouble);
-  const std::vector<int64_t> shape = {c.B, c.T, c.H, c.N};
-  Tensor r = torch::randn(shape, gen, opt);
-  Tensor w;
-  switch (c.decay) {
-    case Decay::Released:
-      w = torch::exp(-0.6065306597 * torch::sigmoid(torch::randn(shape, gen, opt)));
-      break;
-    case Decay::One: w = torch::ones(shape, opt); break;
-    case Decay::Tiny: w = torch::full(shape, 1e-30, opt); break;
-  }
-  Tensor k = torch::randn(shape, gen, opt) / std::sqrt(static_cast<double>(c.N));
-  Tensor v = torch::randn(shape, gen, opt);
-  Tensor kk = torch::randn(shape, gen, opt);
-  kk = kk / kk.norm(2, -1, true).clamp_min(1e-12);
-  Tensor alpha = torch::rand(shape, gen, opt) * c.alpha_max;
-  Tensor a = -kk;
-  Tensor b = kk * alpha;
-  Tensor s0 = 0.5 * torch::randn({c.B, c.H, c.N, c.N}, gen, opt);
-  return {r, w, k, v, a, b, s0};
-}
+std::vector<Tensor> make_inputs(const Case& c) { return goose::testing::wkv7_inputs(c); }
 
 const std::vector<std::string> kNames = {"r", "w", "k", "v", "a", "b", "s0"};
 const std::vector<std::string> kOutNames = {"y", "s_T", "dr", "dw", "dk", "dv", "da", "db", "ds0"};
