@@ -201,6 +201,10 @@ TEST(Wkv7CudaEmulated, Fp32MatchesReference) {
     expect_matches_reference<float>(c, testing::kFp32Tol);
 }
 
+TEST(Wkv7CudaEmulated, PaperLengthWithinTolerance) {
+  expect_matches_reference<float>(Wkv7Case{1, 4096, 1, 64, 108}, testing::kPaperLengthTol);
+}
+
 TEST(Wkv7CudaEmulated, Fp32WithNullInitialStateAndCotangents) {
   const Wkv7Case c{2, 19, 1, 8, 111};
   expect_matches_reference<float>(c, testing::kFp32Tol, false, true, false);
