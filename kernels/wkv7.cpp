@@ -174,9 +174,12 @@ class Wkv7Function : public torch::autograd::Function<Wkv7Function> {
                        ptr_or_null<float>(ckpt));
     } else {
 #ifdef GOOSE_WITH_CUDA
+      const int64_t chunk = wkv7_cuda_chunk();
+      ctx->saved_data["chunk"] = chunk;
       if (needs_grad)
-        ckpt = torch::empty({sz.B, sz.H, wkv7_cuda_checkpoints(sz.T), sz.N, sz.N}, s0.options());
-      wkv7_cuda_forward(static_cast<int>(r.get_device()), cuda_dtype(r), sz, r.data_ptr(),
+        ckpt = torch::empty({sz.B, sz.H, wkv7_cuda_checkpoints(sz.T, chunk), sz.N, sz.N},
+                            s0.options());
+      wkv7_cuda_forward(static_cast<int>(r.get_device()), cuda_dtype(r), sz, chunk, r.data_ptr(),
                         w.data_ptr(), k.data_ptr(), v.data_ptr(), a.data_ptr(), b.data_ptr(),
                         s0.data_ptr<float>(), y.data_ptr(), s_out.data_ptr<float>(),
                         ptr_or_null<float>(ckpt));
@@ -219,8 +222,10 @@ class Wkv7Function : public torch::autograd::Function<Wkv7Function> {
                         db.data_ptr<float>(), ds0.data_ptr<float>());
     } else {
 #ifdef GOOSE_WITH_CUDA
-      auto scratch = torch::empty({wkv7_cuda_scratch_floats(sz)}, ds0.options());
-      wkv7_cuda_backward(static_cast<int>(r.get_device()), cuda_dtype(r), sz, r.data_ptr(),
+      // The chunk the forward checkpointed with, even if the environment changed since.
+      const int64_t chunk = ctx->saved_data["chunk"].toInt();
+      auto scratch = torch::empty({wkv7_cuda_scratch_floats(sz, chunk)}, ds0.options());
+      wkv7_cuda_backward(static_cast<int>(r.get_device()), cuda_dtype(r), sz, chunk, r.data_ptr(),
                          w.data_ptr(), k.data_ptr(), v.data_ptr(), a.data_ptr(), b.data_ptr(),
                          state0.data_ptr<float>(), vptr_or_null(dy), ptr_or_null<float>(ds_out),
                          dr.data_ptr(), dw.data_ptr(), dk.data_ptr(), dv.data_ptr(), da.data_ptr(),

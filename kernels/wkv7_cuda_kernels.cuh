@@ -17,15 +17,14 @@
 
 namespace goose::kernels::wkv7_cuda_detail {
 
-constexpr int kChunk = static_cast<int>(kWkv7CudaChunk);
-
-// Dynamic shared memory of each kernel, in bytes, for head size N (the block has N threads).
+// Dynamic shared memory of each kernel, in bytes, for head size N (the block has N threads)
+// and `chunk` steps between checkpoints.
 inline size_t forward_shared_bytes(int N) {
   return sizeof(float) * (static_cast<size_t>(N) * (N + 1) + 6 * static_cast<size_t>(N));
 }
-inline size_t backward_shared_bytes(int N) {
+inline size_t backward_shared_bytes(int N, int chunk) {
   return sizeof(float) *
-         (2 * static_cast<size_t>(N) * (N + 1) + (8 + kChunk) * static_cast<size_t>(N));
+         (2 * static_cast<size_t>(N) * (N + 1) + (8 + static_cast<size_t>(chunk)) * N);
 }
 
 __device__ inline float to_f(float x) { return x; }
@@ -62,10 +61,12 @@ __device__ inline float step_row(float* row, int N, const float* vw, const float
 }
 
 // S_t = S_{t-1}·diag(w_t) + (S_{t-1} a_t) b_tᵀ + v_t k_tᵀ,  y_t = S_t r_t.
-// Vectors (B,T,H,N) of element type E; states (B,H,N,N) fp32; ckpt (B,H,n_ckpt,N,N) or null.
+// Vectors (B,T,H,N) of element type E; states (B,H,N,N) fp32; ckpt (B,H,n_ckpt,N,N) or null,
+// n_ckpt = ceil(steps / chunk), entry c holding the state before step c·chunk.
 // Launch: B·H blocks of N threads, forward_shared_bytes(N).
 template <typename E>
-__global__ void wkv7_forward_kernel(int steps, int H, int N, int n_ckpt, const E* __restrict__ r,
+__global__ void wkv7_forward_kernel(int steps, int H, int N, int chunk, int n_ckpt,
+                                    const E* __restrict__ r,
                                     const E* __restrict__ w, const E* __restrict__ k,
                                     const E* __restrict__ v, const E* __restrict__ a,
                                     const E* __restrict__ b, const float* __restrict__ s0,
@@ -89,8 +90,8 @@ __global__ void wkv7_forward_kernel(int steps, int H, int N, int n_ckpt, const E
   for (int t = 0; t < steps; ++t) {
     const int64_t o = ((bi * steps + t) * H + h) * N;
     __syncthreads();  // the previous row phase is done with S and the vectors
-    if (ckpt && t % kChunk == 0) {
-      float* dst = ckpt + (bh * n_ckpt + t / kChunk) * NN;
+    if (ckpt && t % chunk == 0) {
+      float* dst = ckpt + (bh * n_ckpt + t / chunk) * NN;
       for (int m = 0; m < N; ++m) dst[m * N + i] = S[m * P + i];
     }
     vr[i] = to_f(r[o + i]);
@@ -108,11 +109,11 @@ __global__ void wkv7_forward_kernel(int steps, int H, int N, int n_ckpt, const E
   for (int m = 0; m < N; ++m) s_out[bh * NN + m * N + i] = S[m * P + i];
 }
 
-// Backward of the forward above. scratch holds, per block, the states S_{t0+1..t0+C} of the
-// chunk being processed (S_{t0} is the checkpoint itself).
-// Launch: B·H blocks of N threads, backward_shared_bytes(N).
+// Backward of the forward above (same chunk). scratch holds, per block, the states
+// S_{t0+1..t0+chunk} of the chunk being processed (S_{t0} is the checkpoint itself).
+// Launch: B·H blocks of N threads, backward_shared_bytes(N, chunk).
 template <typename E>
-__global__ void wkv7_backward_kernel(int steps, int H, int N, int n_ckpt,
+__global__ void wkv7_backward_kernel(int steps, int H, int N, int chunk, int n_ckpt,
                                      const E* __restrict__ r, const E* __restrict__ w,
                                      const E* __restrict__ k, const E* __restrict__ v,
                                      const E* __restrict__ a, const E* __restrict__ b,
@@ -138,13 +139,13 @@ __global__ void wkv7_backward_kernel(int steps, int H, int N, int n_ckpt,
   const int64_t bi = bh / H, h = bh % H;
   const int i = threadIdx.x;
   const int64_t NN = static_cast<int64_t>(N) * N;
-  float* states = scratch + bh * kChunk * NN;
+  float* states = scratch + bh * chunk * NN;
 
   for (int m = 0; m < N; ++m) dS[m * P + i] = ds_out ? ds_out[bh * NN + m * N + i] : 0.f;
-  const int last = (steps + kChunk - 1) / kChunk - 1;
+  const int last = (steps + chunk - 1) / chunk - 1;
   for (int c = last; c >= 0; --c) {
-    const int t0 = c * kChunk;
-    const int len = min(kChunk, steps - t0);
+    const int t0 = c * chunk;
+    const int len = min(chunk, steps - t0);
     const float* base = ckpt + (bh * n_ckpt + c) * NN;
     __syncthreads();  // the previous chunk's column phase is done with the vectors and sa_all
     for (int m = 0; m < N; ++m) S[m * P + i] = base[m * N + i];

@@ -11,6 +11,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -121,11 +123,12 @@ std::vector<Values> run_reference(const Problem& p) {
 
 // The forward and backward kernels launched as wkv7_cuda.cu launches them.
 template <typename E>
-std::vector<Values> run_emulated(const Problem& p, Order order, uint64_t seed = 0) {
+std::vector<Values> run_emulated(const Problem& p, Order order, uint64_t seed = 0,
+                                 int chunk = kWkv7CudaChunk) {
   const auto& sz = p.sz;
   const int N = static_cast<int>(sz.N);
   const size_t n_vec = sz.B * sz.T * sz.H * sz.N, n_state = sz.B * sz.H * sz.N * sz.N;
-  const int64_t n_ckpt = wkv7_cuda_checkpoints(sz.T);
+  const int64_t n_ckpt = wkv7_cuda_checkpoints(sz.T, chunk);
   static const char* names[] = {"r", "w", "k", "v", "a", "b"};
   std::vector<DeviceBuffer<E>> x;
   for (int i = 0; i < 6; ++i) x.push_back(upload<E>(p.vectors[i], names[i]));
@@ -138,20 +141,21 @@ std::vector<Values> run_emulated(const Problem& p, Order order, uint64_t seed = 
   std::vector<DeviceBuffer<E>> grads;
   for (int i = 0; i < 6; ++i) grads.emplace_back(n_vec, "d" + std::string(names[i]));
   DeviceBuffer<float> ds0(n_state, "ds0");
-  DeviceBuffer<float> scratch(wkv7_cuda_scratch_floats(sz), "scratch");
+  DeviceBuffer<float> scratch(wkv7_cuda_scratch_floats(sz, chunk), "scratch");
 
   cuda_emulation::register_dynamic_shared(wkv7_cuda_detail::smem, sizeof wkv7_cuda_detail::smem);
   const dim3 grid(static_cast<unsigned>(sz.B * sz.H)), block(static_cast<unsigned>(N));
   LaunchConfig forward{grid, block, wkv7_cuda_detail::forward_shared_bytes(N), order, seed};
   cuda_emulation::launch(forward, &wkv7_cuda_detail::wkv7_forward_kernel<E>,
-                         static_cast<int>(sz.T), static_cast<int>(sz.H), N,
+                         static_cast<int>(sz.T), static_cast<int>(sz.H), N, chunk,
                          static_cast<int>(n_ckpt), x[0].data(), x[1].data(), x[2].data(),
                          x[3].data(), x[4].data(), x[5].data(),
                          p.s0.empty() ? nullptr : s0.data(), y.data(), s_out.data(),
                          ckpt.data());
-  LaunchConfig backward{grid, block, wkv7_cuda_detail::backward_shared_bytes(N), order, seed};
+  LaunchConfig backward{grid, block, wkv7_cuda_detail::backward_shared_bytes(N, chunk), order,
+                        seed};
   cuda_emulation::launch(backward, &wkv7_cuda_detail::wkv7_backward_kernel<E>,
-                         static_cast<int>(sz.T), static_cast<int>(sz.H), N,
+                         static_cast<int>(sz.T), static_cast<int>(sz.H), N, chunk,
                          static_cast<int>(n_ckpt), x[0].data(), x[1].data(), x[2].data(),
                          x[3].data(), x[4].data(), x[5].data(), ckpt.data(),
                          p.dy.empty() ? nullptr : dy.data(),
@@ -180,12 +184,14 @@ double rms_ratio(const Values& got, const Values& ref) {
 
 template <typename E>
 void expect_matches_reference(const Wkv7Case& c, double tol, bool with_s0 = true,
-                              bool with_dy = true, bool with_ds_out = true) {
+                              bool with_dy = true, bool with_ds_out = true,
+                              int chunk = kWkv7CudaChunk) {
   SCOPED_TRACE(testing::describe(c) + " s0=" + std::to_string(with_s0) +
-               " dy=" + std::to_string(with_dy) + " ds_out=" + std::to_string(with_ds_out));
+               " dy=" + std::to_string(with_dy) + " ds_out=" + std::to_string(with_ds_out) +
+               " chunk=" + std::to_string(chunk));
   const Problem p = make_problem<E>(c, with_s0, with_dy, with_ds_out);
   const auto ref = run_reference(p);
-  const auto got = run_emulated<E>(p, Order::Ascending);
+  const auto got = run_emulated<E>(p, Order::Ascending, 0, chunk);
   for (size_t i = 0; i < ref.size(); ++i) {
     for (double x : got[i]) ASSERT_TRUE(std::isfinite(x)) << kOutNames[i] << " is not finite";
     EXPECT_LE(rms_ratio(got[i], ref[i]), tol) << kOutNames[i];
@@ -209,6 +215,33 @@ TEST(Wkv7CudaEmulated, Fp32WithNullInitialStateAndCotangents) {
   const Wkv7Case c{2, 19, 1, 8, 111};
   expect_matches_reference<float>(c, testing::kFp32Tol, false, true, false);
   expect_matches_reference<float>(c, testing::kFp32Tol, false, false, true);
+}
+
+// Every checkpoint interval GOOSE_WKV7_CUDA_CHUNK may choose: 1, one that divides nothing
+// here, the default, and the largest (longer than T, so a single chunk).
+TEST(Wkv7CudaEmulated, Fp32MatchesReferenceForEveryChunk) {
+  for (int chunk : {1, 5, 16, static_cast<int>(kWkv7CudaMaxChunk)})
+    expect_matches_reference<float>(Wkv7Case{2, 37, 1, 8, 141}, testing::kFp32Tol, true, true,
+                                    true, chunk);
+}
+
+TEST(Wkv7CudaEmulated, ChunkComesFromTheEnvironment) {
+  ::unsetenv("GOOSE_WKV7_CUDA_CHUNK");
+  EXPECT_EQ(wkv7_cuda_chunk(), kWkv7CudaChunk);
+  ::setenv("GOOSE_WKV7_CUDA_CHUNK", "4", 1);
+  EXPECT_EQ(wkv7_cuda_chunk(), 4);
+  for (const char* bad : {"0", "65", "8x", "-3"}) {
+    ::setenv("GOOSE_WKV7_CUDA_CHUNK", bad, 1);
+    try {
+      wkv7_cuda_chunk();
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "GOOSE_WKV7_CUDA_CHUNK must be an integer in [1, 64], got '" + std::string(bad) +
+                    "'");
+    }
+  }
+  ::unsetenv("GOOSE_WKV7_CUDA_CHUNK");
 }
 
 TEST(Wkv7CudaEmulated, Bf16MatchesReference) {

@@ -259,6 +259,18 @@ TEST(Wkv7Cuda, PaperLengthWithinTolerance) {
   expect_close(c, make_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kPaperLengthTol);
 }
 
+// GOOSE_WKV7_CUDA_CHUNK (the checkpoint interval, for tuning) changes speed, not results.
+TEST(Wkv7Cuda, ChunkFromTheEnvironmentMatchesReference) {
+  if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
+  for (const char* chunk : {"1", "5", "64"}) {
+    ::setenv("GOOSE_WKV7_CUDA_CHUNK", chunk, 1);
+    const Case c{2, 37, 2, 32, 73};
+    SCOPED_TRACE(describe(c) + " chunk " + chunk);
+    expect_close(c, make_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32Tol);
+  }
+  ::unsetenv("GOOSE_WKV7_CUDA_CHUNK");
+}
+
 TEST(Wkv7Cuda, Bf16MatchesReference) {
   if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
   std::vector<Case> cases = {{2, 45, 2, 64, 61}, {1, 20, 3, 32, 62, Decay::One, 2.0},
@@ -313,10 +325,11 @@ TEST(DISABLED_Wkv7CudaTiming, PaperShape) {
     });
     const double both_ms = time_ms(fwd_bwd);
     const double flops = double(c.B * c.T * c.H) * c.N * c.N;  // × 9 forward, × 28 fwd+bwd
-    std::printf("wkv7 timing %s B=8 T=4096 H=64 N=64: forward %.2f ms (%.0f GFLOP/s), "
+    const char* chunk = std::getenv("GOOSE_WKV7_CUDA_CHUNK");
+    std::printf("wkv7 timing %s B=8 T=4096 H=64 N=64 chunk %s: forward %.2f ms (%.0f GFLOP/s), "
                 "forward+backward %.2f ms (%.0f GFLOP/s)\n",
-                dtype == torch::kFloat ? "fp32" : "bf16", fwd_ms, 9 * flops / fwd_ms * 1e-6,
-                both_ms, 28 * flops / both_ms * 1e-6);
+                dtype == torch::kFloat ? "fp32" : "bf16", chunk ? chunk : "default", fwd_ms,
+                9 * flops / fwd_ms * 1e-6, both_ms, 28 * flops / both_ms * 1e-6);
     for (auto& t : x) EXPECT_TRUE(torch::isfinite(t.grad()).all().item<bool>());
   }
 }
