@@ -40,6 +40,20 @@ __device__ inline __nv_bfloat16 from_f<__nv_bfloat16>(float x) {
   return __float2bfloat16(x);
 }
 
+// Thread i copies element i of one step's vectors (offset o) into shared memory as fp32. vr may
+// be null: the backward's recomputation does not need r.
+template <typename E>
+__device__ inline void stage_step(int i, int64_t o, const E* r, const E* w, const E* k,
+                                  const E* v, const E* a, const E* b, float* vr, float* vw,
+                                  float* vk, float* vv, float* va, float* vb) {
+  if (vr) vr[i] = to_f(r[o + i]);
+  vw[i] = to_f(w[o + i]);
+  vk[i] = to_f(k[o + i]);
+  vv[i] = to_f(v[o + i]);
+  va[i] = to_f(a[o + i]);
+  vb[i] = to_f(b[o + i]);
+}
+
 // Thread i's share of one step: row i of S becomes row·diag(w) + (row·a) bᵀ + v_i kᵀ.
 // Returns sa_i = row·a (before the update), which the backward keeps; with kOutput, also
 // y_i = new row · r. The forward and the backward's recomputation both run this, so they
@@ -94,12 +108,7 @@ __global__ void wkv7_forward_kernel(int steps, int H, int N, int chunk, int n_ck
       float* dst = ckpt + (bh * n_ckpt + t / chunk) * NN;
       for (int m = 0; m < N; ++m) dst[m * N + i] = S[m * P + i];
     }
-    vr[i] = to_f(r[o + i]);
-    vw[i] = to_f(w[o + i]);
-    vk[i] = to_f(k[o + i]);
-    vv[i] = to_f(v[o + i]);
-    va[i] = to_f(a[o + i]);
-    vb[i] = to_f(b[o + i]);
+    stage_step(i, o, r, w, k, v, a, b, vr, vw, vk, vv, va, vb);
     __syncthreads();
     float yi;
     step_row<true>(S + i * P, N, vw, vk, va, vb, vv[i], vr, &yi);
@@ -152,11 +161,7 @@ __global__ void wkv7_backward_kernel(int steps, int H, int N, int chunk, int n_c
     // Recompute S_{t0+1..t0+len}; thread i updates row i, then stores column i (coalesced).
     for (int tt = 0; tt < len; ++tt) {
       const int64_t o = ((bi * steps + t0 + tt) * H + h) * N;
-      vw[i] = to_f(w[o + i]);
-      vk[i] = to_f(k[o + i]);
-      vv[i] = to_f(v[o + i]);
-      va[i] = to_f(a[o + i]);
-      vb[i] = to_f(b[o + i]);
+      stage_step(i, o, r, w, k, v, a, b, static_cast<float*>(nullptr), vw, vk, vv, va, vb);
       __syncthreads();
       sa_all[tt * N + i] = step_row<false>(S + i * P, N, vw, vk, va, vb, vv[i], nullptr, nullptr);
       __syncthreads();
@@ -166,12 +171,7 @@ __global__ void wkv7_backward_kernel(int steps, int H, int N, int chunk, int n_c
     for (int tt = len - 1; tt >= 0; --tt) {
       const int64_t o = ((bi * steps + t0 + tt) * H + h) * N;
       __syncthreads();  // the previous column phase is done with dS and the vectors
-      vr[i] = to_f(r[o + i]);
-      vw[i] = to_f(w[o + i]);
-      vk[i] = to_f(k[o + i]);
-      vv[i] = to_f(v[o + i]);
-      va[i] = to_f(a[o + i]);
-      vb[i] = to_f(b[o + i]);
+      stage_step(i, o, r, w, k, v, a, b, vr, vw, vk, vv, va, vb);
       vdy[i] = dy ? to_f(dy[o + i]) : 0.f;
       __syncthreads();
       // Row phase: dS += dy rᵀ; dv = dS k; u = dS b.

@@ -22,13 +22,9 @@ using torch::Tensor;
 
 using goose::testing::Regime;
 using goose::testing::ScanInputs;
-constexpr double kFp32OutputTol = goose::testing::kFp32Tol;
-constexpr double kFp32GradTol = goose::testing::kFp32GradTol;
-
-ScanInputs make_inputs(int64_t B, int64_t T, int64_t D, int64_t N, uint64_t seed,
-                       torch::Dtype dtype, bool with_h0, Regime regime = Regime::Typical) {
-  return goose::testing::scan_inputs(B, T, D, N, seed, dtype, with_h0, regime);
-}
+using goose::testing::kFp32GradTol;
+using goose::testing::kFp32Tol;
+using goose::testing::scan_inputs;
 
 struct ScanResult {
   Tensor y, hT;
@@ -55,10 +51,10 @@ ScanResult run(const ScanInputs& in, bool signed_decay, Impl impl, const Tensor&
   return r;
 }
 
-// Compares got with ref: outputs at kFp32OutputTol, gradients at kFp32GradTol.
+// Compares got with ref: outputs at kFp32Tol, gradients at kFp32GradTol.
 void expect_close(const ScanResult& got, const ScanResult& ref, const std::string& what) {
-  EXPECT_LT(rms_ratio(got.y, ref.y), kFp32OutputTol) << what << ": y";
-  EXPECT_LT(rms_ratio(got.hT, ref.hT), kFp32OutputTol) << what << ": h_T";
+  EXPECT_LT(rms_ratio(got.y, ref.y), kFp32Tol) << what << ": y";
+  EXPECT_LT(rms_ratio(got.hT, ref.hT), kFp32Tol) << what << ": h_T";
   for (size_t i = 0; i < ref.grads.size(); ++i) {
     ASSERT_EQ(got.grads[i].defined(), ref.grads[i].defined()) << what << ": d" << kNames[i];
     if (!ref.grads[i].defined()) continue;
@@ -82,7 +78,7 @@ TEST(SelectiveScanReference, GradientsMatchFiniteDifferences) {
   for (bool sgn : {false, true}) {
     for (bool with_h0 : {true, false}) {
       const uint64_t seed = 11 + sgn + 2 * with_h0;
-      auto in = make_inputs(2, 5, 3, 4, seed, torch::kDouble, with_h0);
+      auto in = scan_inputs(2, 5, 3, 4, seed, torch::kDouble, with_h0);
       EXPECT_TRUE(gradcheck(reference_fn(sgn), as_list(in), kNames))
           << "seed " << seed << " signed " << sgn << " h0 " << with_h0;
     }
@@ -93,7 +89,7 @@ TEST(SelectiveScanReference, GradientsMatchFiniteDifferencesAtExtremeDecay) {
   for (auto regime : {Regime::DecayToZero, Regime::SignedZero}) {
     for (bool sgn : {false, true}) {
       const uint64_t seed = 21 + sgn;
-      auto in = make_inputs(1, 6, 2, 3, seed, torch::kDouble, true, regime);
+      auto in = scan_inputs(1, 6, 2, 3, seed, torch::kDouble, true, regime);
       EXPECT_TRUE(gradcheck(reference_fn(sgn), as_list(in), kNames))
           << "seed " << seed << " signed " << sgn << " regime " << int(regime);
     }
@@ -140,7 +136,7 @@ void compare_cpu_with_reference(Regime regime, uint64_t seed0) {
   for (const auto& s : kShapes) {
     for (bool sgn : {false, true}) {
       ++seed;
-      auto in = make_inputs(s.B, s.T, s.D, s.N, seed, torch::kFloat, true, regime);
+      auto in = scan_inputs(s.B, s.T, s.D, s.N, seed, torch::kFloat, true, regime);
       auto gen = at::detail::createCPUGenerator(seed + 1000);
       auto dy = torch::randn({s.B, s.T, s.D}, gen);
       auto dhT = torch::randn({s.B, s.D, s.N}, gen);
@@ -163,7 +159,7 @@ TEST(SelectiveScanCpu, MatchesReferenceWithSignedDecayExactlyZero) {
 
 TEST(SelectiveScanCpu, MatchesReferenceWithoutH0AndWithOneCotangent) {
   const Shape s{2, 21, 16, 4};
-  auto in = make_inputs(s.B, s.T, s.D, s.N, 7, torch::kFloat, false);
+  auto in = scan_inputs(s.B, s.T, s.D, s.N, 7, torch::kFloat, false);
   auto gen = at::detail::createCPUGenerator(8);
   auto dy = torch::randn({s.B, s.T, s.D}, gen);
   auto dhT = torch::randn({s.B, s.D, s.N}, gen);
@@ -179,7 +175,7 @@ TEST(SelectiveScanCpu, MatchesReferenceWithoutH0AndWithOneCotangent) {
 }
 
 TEST(SelectiveScanCpu, InferenceMatchesTrainingForward) {
-  auto in = make_inputs(2, 40, 16, 16, 9, torch::kFloat, true);
+  auto in = scan_inputs(2, 40, 16, 16, 9, torch::kFloat, true);
   for (bool sgn : {false, true}) {
     auto ref = run(in, sgn, Impl::Cpu, torch::ones({2, 40, 16}), Tensor());
     torch::NoGradGuard no_grad;
@@ -192,7 +188,7 @@ TEST(SelectiveScanCpu, InferenceMatchesTrainingForward) {
 
 TEST(SelectiveScanCpu, ThreadCountDoesNotChangeResults) {
   const int saved = torch::get_num_threads();
-  auto in = make_inputs(4, 37, 64, 16, 31, torch::kFloat, true);
+  auto in = scan_inputs(4, 37, 64, 16, 31, torch::kFloat, true);
   auto gen = at::detail::createCPUGenerator(32);
   auto dy = torch::randn({4, 37, 64}, gen);
   auto dhT = torch::randn({4, 64, 16}, gen);
@@ -222,7 +218,7 @@ void expect_invalid(F&& call, const std::vector<std::string>& needles) {
 }
 
 TEST(SelectiveScan, RejectsBadInputsNamingTheTensor) {
-  auto in = make_inputs(2, 5, 3, 4, 1, torch::kFloat, true);
+  auto in = scan_inputs(2, 5, 3, 4, 1, torch::kFloat, true);
   auto call = [&](const ScanInputs& v, Impl impl = Impl::Auto) {
     return [v, impl] {
       selective_scan(v.x, v.delta, v.A, v.Bm, v.Cm, v.Dskip, v.h0, false, impl);
@@ -242,19 +238,19 @@ TEST(SelectiveScan, RejectsBadInputsNamingTheTensor) {
   expect_invalid(call(with(&ScanInputs::Dskip, torch::zeros({4}))), {"Dskip", "(D)"});
   expect_invalid(call(with(&ScanInputs::h0, torch::zeros({2, 4, 3}))), {"h0", "(B,D,N)"});
   expect_invalid(call(with(&ScanInputs::Bm, in.Bm.to(torch::kDouble))), {"Bm", "float32"});
-  expect_invalid(call(make_inputs(2, 5, 3, 4, 1, torch::kDouble, true), Impl::Cpu),
+  expect_invalid(call(scan_inputs(2, 5, 3, 4, 1, torch::kDouble, true), Impl::Cpu),
                  {"x", "float32"});
   expect_invalid(call(with(&ScanInputs::x, torch::zeros({2, 0, 3}))), {">= 1"});
   expect_invalid(call(in, Impl::Cuda), {"cuda"});
   // The reference takes double, but not mixed dtypes.
-  auto dbl = make_inputs(2, 5, 3, 4, 1, torch::kDouble, true);
+  auto dbl = scan_inputs(2, 5, 3, 4, 1, torch::kDouble, true);
   EXPECT_NO_THROW(call(dbl, Impl::Reference)());
   dbl.Cm = dbl.Cm.to(torch::kFloat);
   expect_invalid(call(dbl, Impl::Reference), {"Cm"});
 }
 
 TEST(SelectiveScan, AcceptsNonContiguousInputs) {
-  auto in = make_inputs(2, 9, 16, 4, 41, torch::kFloat, true);
+  auto in = scan_inputs(2, 9, 16, 4, 41, torch::kFloat, true);
   ScanInputs strided = in;
   strided.x = in.x.transpose(1, 2).contiguous().transpose(1, 2);
   strided.A = in.A.t().contiguous().t();
@@ -276,7 +272,7 @@ TEST(SelectiveScanCuda, MatchesReference) {
     for (const auto& s : shapes) {
       for (bool sgn : {false, true}) {
         ++seed;
-        auto in = make_inputs(s.B, s.T, s.D, s.N, seed, torch::kFloat, true, regime);
+        auto in = scan_inputs(s.B, s.T, s.D, s.N, seed, torch::kFloat, true, regime);
         auto gen = at::detail::createCPUGenerator(seed + 1000);
         auto dy = torch::randn({s.B, s.T, s.D}, gen);
         auto dhT = torch::randn({s.B, s.D, s.N}, gen);
@@ -290,7 +286,7 @@ TEST(SelectiveScanCuda, MatchesReference) {
 
 TEST(SelectiveScanCuda, RejectsCpuTensorsAndLargeN) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  auto in = make_inputs(1, 3, 2, 65, 1, torch::kFloat, false);
+  auto in = scan_inputs(1, 3, 2, 65, 1, torch::kFloat, false);
   auto c = [](const Tensor& t) { return t.to(torch::kCUDA); };
   expect_invalid([&] { selective_scan(c(in.x), c(in.delta), c(in.A), c(in.Bm), c(in.Cm),
                                       c(in.Dskip)); },

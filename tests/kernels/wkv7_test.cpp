@@ -27,9 +27,8 @@ using goose::testing::describe;
 using goose::testing::kBf16Tol;
 using goose::testing::kFp32Tol;
 using goose::testing::kPaperLengthTol;
+using goose::testing::wkv7_inputs;
 using Case = goose::testing::Wkv7Case;
-
-std::vector<Tensor> make_inputs(const Case& c) { return goose::testing::wkv7_inputs(c); }
 
 const std::vector<std::string> kNames = {"r", "w", "k", "v", "a", "b", "s0"};
 const std::vector<std::string> kOutNames = {"y", "s_T", "dr", "dw", "dk", "dv", "da", "db", "ds0"};
@@ -81,7 +80,7 @@ void expect_close(const Case& c, const std::vector<Tensor>& in, Impl impl, torch
 TEST(Wkv7Reference, GradientsMatchFiniteDifferences) {
   for (const Case& c : {Case{1, 3, 1, 3, 11}, Case{2, 2, 2, 2, 12},
                         Case{1, 4, 1, 3, 13, Decay::One, 2.0}}) {
-    auto in = make_inputs(c);
+    auto in = wkv7_inputs(c);
     auto f = [](const std::vector<Tensor>& x) {
       auto [y, s] = wkv7(x[0], x[1], x[2], x[3], x[4], x[5], x[6], Impl::Reference);
       return std::vector<Tensor>{y, s};
@@ -92,7 +91,7 @@ TEST(Wkv7Reference, GradientsMatchFiniteDifferences) {
 
 TEST(Wkv7Reference, MatchesAnExplicitMatrixRecurrence) {
   const Case c{2, 5, 2, 4, 21, Decay::Released, 2.0};
-  auto in = make_inputs(c);
+  auto in = wkv7_inputs(c);
   auto [y, s] = wkv7(in[0], in[1], in[2], in[3], in[4], in[5], in[6], Impl::Reference);
   for (int64_t bi = 0; bi < c.B; ++bi) {
     for (int64_t h = 0; h < c.H; ++h) {
@@ -123,19 +122,19 @@ TEST(Wkv7Cpu, MatchesReferenceAcrossShapes) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(describe(c));
-    expect_close(c, make_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kFp32Tol);
+    expect_close(c, wkv7_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kFp32Tol);
   }
 }
 
 TEST(Wkv7Cpu, PaperLengthWithinTolerance) {
   const Case c{1, 4096, 1, 64, 45};
   SCOPED_TRACE(describe(c));
-  expect_close(c, make_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kPaperLengthTol);
+  expect_close(c, wkv7_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kPaperLengthTol);
 }
 
 TEST(Wkv7Cpu, AutoPicksCpuForFloatAndReferenceForDouble) {
   const Case c{1, 9, 2, 8, 41};
-  auto in = rounded(make_inputs(c), torch::kFloat);
+  auto in = rounded(wkv7_inputs(c), torch::kFloat);
   std::vector<Tensor> f;
   for (size_t i = 0; i < in.size(); ++i) f.push_back(in[i].to(torch::kFloat));
   auto [y_auto, s_auto] = wkv7(f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
@@ -151,7 +150,7 @@ TEST(Wkv7Cpu, AutoPicksCpuForFloatAndReferenceForDouble) {
 
 TEST(Wkv7Cpu, MissingInitialStateIsZeroAndGradFreeForwardAgrees) {
   const Case c{2, 20, 2, 8, 42};
-  auto in = make_inputs(c);
+  auto in = wkv7_inputs(c);
   std::vector<Tensor> f;
   for (auto& t : in) f.push_back(t.to(torch::kFloat));
   auto [y0, s0] = wkv7(f[0], f[1], f[2], f[3], f[4], f[5], {}, Impl::Cpu);
@@ -167,7 +166,7 @@ TEST(Wkv7Cpu, MissingInitialStateIsZeroAndGradFreeForwardAgrees) {
 
 TEST(Wkv7Cpu, GradientsThroughYOnlyMatchReference) {
   const Case c{1, 35, 2, 16, 43};
-  auto in = rounded(make_inputs(c), torch::kFloat);
+  auto in = rounded(wkv7_inputs(c), torch::kFloat);
   auto grads_of = [&](Impl impl, torch::Dtype dt) {
     std::vector<Tensor> leaves;
     for (auto& t : in) leaves.push_back(t.to(dt).detach().requires_grad_(true));
@@ -186,7 +185,7 @@ TEST(Wkv7Cpu, GradientsThroughYOnlyMatchReference) {
 
 TEST(Wkv7Cpu, ThreadCountDoesNotChangeResults) {
   const Case c{3, 45, 3, 16, 44};
-  auto in = make_inputs(c);
+  auto in = wkv7_inputs(c);
   const int saved = at::get_num_threads();
   at::set_num_threads(1);
   auto one = run_with_grads(in, Impl::Cpu, torch::kFloat, torch::kCPU, c.seed);
@@ -246,7 +245,7 @@ TEST(Wkv7Cuda, Fp32MatchesReference) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(describe(c));
-    expect_close(c, make_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32Tol);
+    expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32Tol);
   }
 }
 
@@ -256,7 +255,7 @@ TEST(Wkv7Cuda, PaperLengthWithinTolerance) {
   if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
   const Case c{1, 4096, 4, 64, 72};
   SCOPED_TRACE(describe(c));
-  expect_close(c, make_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kPaperLengthTol);
+  expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kPaperLengthTol);
 }
 
 // GOOSE_WKV7_CUDA_CHUNK (the checkpoint interval, for tuning) changes speed, not results.
@@ -266,7 +265,7 @@ TEST(Wkv7Cuda, ChunkFromTheEnvironmentMatchesReference) {
     ::setenv("GOOSE_WKV7_CUDA_CHUNK", chunk, 1);
     const Case c{2, 37, 2, 32, 73};
     SCOPED_TRACE(describe(c) + " chunk " + chunk);
-    expect_close(c, make_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32Tol);
+    expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32Tol);
   }
   ::unsetenv("GOOSE_WKV7_CUDA_CHUNK");
 }
@@ -277,14 +276,14 @@ TEST(Wkv7Cuda, Bf16MatchesReference) {
                              {1, 17, 1, 128, 63}};
   for (const Case& c : cases) {
     SCOPED_TRACE(describe(c));
-    expect_close(c, make_inputs(c), Impl::Cuda, torch::kBFloat16, torch::kCUDA, kBf16Tol);
+    expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kBFloat16, torch::kCUDA, kBf16Tol);
   }
 }
 
 TEST(Wkv7Cuda, AutoPicksCudaAndMissingStateIsZero) {
   if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
   const Case c{2, 20, 2, 16, 64};
-  auto in = make_inputs(c);
+  auto in = wkv7_inputs(c);
   std::vector<Tensor> g;
   for (auto& t : in) g.push_back(t.to(torch::kCUDA, torch::kFloat));
   auto [y0, s0] = wkv7(g[0], g[1], g[2], g[3], g[4], g[5]);
@@ -299,7 +298,7 @@ TEST(Wkv7Cuda, AutoPicksCudaAndMissingStateIsZero) {
 TEST(DISABLED_Wkv7CudaTiming, PaperShape) {
   if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
   const Case c{8, 4096, 64, 64, 71};
-  auto in = make_inputs(c);
+  auto in = wkv7_inputs(c);
   for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
     std::vector<Tensor> x;
     for (size_t i = 0; i < in.size(); ++i)
