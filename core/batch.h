@@ -10,7 +10,8 @@ namespace goose::core {
 
 constexpr int64_t kIgnoreIndex = -100;  // target on unlabelled and padded positions
 constexpr int64_t kPadToken = 0;
-constexpr int64_t kBosToken = 1;        // every sequence starts with it; symbols are 2, 3, ...
+constexpr int64_t kBosToken = 1;        // every sequence starts with it
+constexpr int64_t kFirstSymbolToken = 2;  // symbol i is token kFirstSymbolToken + i
 
 struct Batch {
   torch::Tensor tokens;   // (B,T) int64: kBosToken, then symbol tokens, then kPadToken

@@ -16,7 +16,7 @@ DssmMixerImpl::DssmMixerImpl(const ModelConfig& c)
     : inner_(c.dssm_expand * c.dim),
       state_(c.dssm_state),
       dt_rank_((c.dim + 15) / 16),
-      signed_(c.dssm_signed),
+      signed_(c.dssm_eigen == "signed"),
       impl_(kernels::parse_impl(c.kernel)) {
   const int64_t C = c.dim, D = inner_, N = state_, R = dt_rank_;
   using torch::nn::LinearOptions;

@@ -31,7 +31,9 @@ struct ModelConfig {
   std::string pos_encoding = "rope";  // learned | sinusoidal | rope | none
   int64_t max_len = 4096;             // learned positions only
   // Diagonal SSM
-  bool dssm_signed = false;       // eigenvalues in (−1,1) instead of (0,1)
+  // Eigenvalues of the diagonal transition: real (0,1) | signed (−1,1) | complex (open unit
+  // disk, exp(Δ·(A_re + i·A_im))). REFERENCE.md §2–3: star-free / adds Z2 sign flips / abelian.
+  std::string dssm_eigen = "real";
   int64_t dssm_state = 16;        // N per channel
   int64_t dssm_expand = 2;        // inner width = expand * dim
 };

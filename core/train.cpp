@@ -247,7 +247,7 @@ nlohmann::json to_json(const ModelConfig& c) {
           {"kernel", c.kernel},
           {"pos_encoding", c.pos_encoding},
           {"max_len", c.max_len},
-          {"dssm_signed", c.dssm_signed},
+          {"dssm_eigen", c.dssm_eigen},
           {"dssm_state", c.dssm_state},
           {"dssm_expand", c.dssm_expand}};
 }

@@ -166,7 +166,7 @@ TrainSetup setup_from_vm(const po::variables_map& vm) {
   m.rwkv_relaxed = vm["relaxed"].as<bool>();
   m.rwkv_decay_clamp = !vm["no-decay-clamp"].as<bool>();
   m.pos_encoding = vm["pos"].as<std::string>();
-  m.dssm_signed = vm["signed"].as<bool>();
+  m.dssm_eigen = vm["signed"].as<bool>() ? "signed" : "real";
   m.dssm_state = vm["dssm-state"].as<int64_t>();
   m.kernel = vm["kernel"].as<std::string>();
   core::TrainConfig& t = s.train;

@@ -88,7 +88,8 @@ TEST(Models, Causal) {
   for (const auto& arch : kArchs) {
     for (bool variant : {false, true}) {
       auto c = tiny(arch);
-      c.rwkv_relaxed = c.dssm_signed = variant;
+      c.rwkv_relaxed = variant;
+      c.dssm_eigen = variant ? "signed" : "real";
       auto model = build(c);
       perturb(*model, 0.3, 3);
       const int64_t T = 12, t = 5;
@@ -136,7 +137,7 @@ TEST(Models, StepMatchesForwardRwkv7) {
 TEST(Models, StepMatchesForwardDssm) {
   for (bool sgn : {false, true}) {
     auto c = tiny("dssm");
-    c.dssm_signed = sgn;
+    c.dssm_eigen = sgn ? "signed" : "real";
     expect_step_matches_forward(c, "dssm signed=" + std::to_string(sgn));
   }
 }
@@ -274,7 +275,7 @@ TEST(Models, KernelChoiceGivesSameOutputsAndGradientsRwkv7) {
 TEST(Models, KernelChoiceGivesSameOutputsAndGradientsDssm) {
   for (bool sgn : {false, true}) {
     auto c = tiny("dssm");
-    c.dssm_signed = sgn;
+    c.dssm_eigen = sgn ? "signed" : "real";
     expect_kernels_agree(c, "dssm signed=" + std::to_string(sgn));
   }
 }
