@@ -10,6 +10,7 @@
 
 #include "core/batch.h"
 #include "core/model.h"
+#include "core/seed.h"
 
 namespace goose::core {
 
@@ -54,9 +55,5 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
 std::vector<LengthAccuracy> evaluate_lengths(SequenceModel& model, const BatchSource& source,
                                              const std::vector<int64_t>& lengths, int64_t count,
                                              int64_t batch_size, uint64_t seed);
-
-// A well-mixed 64-bit seed from a base seed and a stream index (splitmix64), so streams for
-// training steps, validation and evaluation never collide in practice.
-uint64_t mix_seed(uint64_t seed, uint64_t stream);
 
 }  // namespace goose::core

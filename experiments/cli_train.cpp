@@ -170,8 +170,8 @@ TrainSetup setup_from_vm(const po::variables_map& vm) {
   m.dssm_state = vm["dssm-state"].as<int64_t>();
   m.kernel = vm["kernel"].as<std::string>();
   core::TrainConfig& t = s.train;
-  std::tie(t.train_min_len, t.train_max_len) = parse_length_range(vm["train-len"].as<std::string>(), "--train-len");
-  t.eval_lengths = parse_length_list(vm["eval-len"].as<std::string>(), "--eval-len");
+  std::tie(t.train_min_len, t.train_max_len) = core::parse_length_range(vm["train-len"].as<std::string>(), "--train-len");
+  t.eval_lengths = core::parse_length_list(vm["eval-len"].as<std::string>(), "--eval-len");
   t.steps = vm["steps"].as<int64_t>();
   t.batch_size = vm["batch"].as<int64_t>();
   t.lr = vm["lr"].as<double>();
@@ -199,40 +199,6 @@ TrainSetup setup_from_vm(const po::variables_map& vm) {
 }
 
 }  // namespace
-
-std::vector<int64_t> parse_length_list(const std::string& text, const std::string& option) {
-  std::vector<int64_t> out;
-  if (text.empty()) return out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int64_t value = 0;
-    try {
-      value = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (item.empty() || used != item.size() || value <= 0)
-      throw std::invalid_argument("bad length list '" + text + "' for " + option + ": '" + item +
-                                  "' is not a positive integer (e.g. 40,80,256)");
-    out.push_back(value);
-  }
-  if (!text.empty() && text.back() == ',')
-    throw std::invalid_argument("bad length list '" + text + "' for " + option + ": trailing comma");
-  return out;
-}
-
-std::pair<int64_t, int64_t> parse_length_range(const std::string& text, const std::string& option) {
-  const size_t dots = text.find("..");
-  const std::string lo = dots == std::string::npos ? text : text.substr(0, dots);
-  const std::string hi = dots == std::string::npos ? text : text.substr(dots + 2);
-  const auto lo_v = parse_length_list(lo, option);
-  const auto hi_v = parse_length_list(hi, option);
-  if (lo_v.size() != 1 || hi_v.size() != 1 || lo_v[0] > hi_v[0])
-    throw std::invalid_argument("bad length range '" + text + "' for " + option + " (expected A..B with 1 <= A <= B, or one length)");
-  return {lo_v[0], hi_v[0]};
-}
 
 std::string source_dir() {
   if (const char* env = std::getenv("GOOSE_SOURCE_DIR")) return env;
@@ -345,7 +311,7 @@ int eval_command(const Args& args) {
   if (!vm.count("run")) throw std::invalid_argument("eval: --run DIR is required (try: gooselab eval --help)");
   if (!vm.count("lengths")) throw std::invalid_argument("eval: --lengths LIST is required (try: gooselab eval --help)");
   const std::string run = vm["run"].as<std::string>();
-  const std::vector<int64_t> lengths = parse_length_list(vm["lengths"].as<std::string>(), "--lengths");
+  const std::vector<int64_t> lengths = core::parse_length_list(vm["lengths"].as<std::string>(), "--lengths");
   if (lengths.empty()) throw std::invalid_argument("eval: --lengths is empty");
   const int64_t count = vm["count"].as<int64_t>();
   const int64_t batch = vm["batch"].as<int64_t>();

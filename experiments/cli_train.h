@@ -1,7 +1,7 @@
 // What `gooselab train`, `eval` and `compare` share: the train options (one
 // options_description, so names and defaults match everywhere), their resolution from the
 // command line, a --config JSON file and a resumed run's config.json, and one training run.
-// Exports TrainSetup, resolve_train_setup(), run_training(), parse_length_list/range().
+// Exports TrainSetup, resolve_train_setup(), run_training().
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model.h"
+#include "core/text.h"
 #include "core/train.h"
 #include "experiments/commands.h"
 
@@ -34,10 +35,6 @@ TrainSetup setup_from_options(const nlohmann::json& options);
 // Builds the task, its batch source and the seeded model, and trains into setup.train.out_dir.
 core::TrainResult run_training(const TrainSetup& setup);
 
-// "40,80,256" -> {40, 80, 256}; throws naming `option` on anything but positive integers.
-std::vector<int64_t> parse_length_list(const std::string& text, const std::string& option);
-// "3..40" or "16" -> {3, 40} / {16, 16}.
-std::pair<int64_t, int64_t> parse_length_range(const std::string& text, const std::string& option);
 
 // The source tree's analysis/ script path (GOOSE_SOURCE_DIR, else this build's sources).
 std::string source_dir();
