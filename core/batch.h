@@ -29,6 +29,8 @@ class BatchSource {
   virtual int64_t vocab_size() const = 0;   // tokens, pad and BOS included
   virtual int64_t num_classes() const = 0;  // label classes
   virtual double chance_accuracy() const = 0;  // per-position accuracy of the best constant guess
+  // Bridge until tasks/ computes the true per-position chance for a length range.
+  virtual double chance_accuracy(int64_t min_len, int64_t max_len) const { return chance_accuracy(); }
   virtual std::string describe() const = 0;
 };
 

@@ -4,7 +4,8 @@
 
 #include <stdexcept>
 
-#include "core/run_dir.h"
+#include "core/fault.h"
+#include "core/files.h"
 
 namespace goose::core {
 
@@ -57,6 +58,7 @@ void save_checkpoint(const std::string& path, SequenceModel& model,
   const std::string tmp = temp_path_for(path);
   archive.save_to(tmp);
   rename_file(tmp, path);
+  fault_point("checkpoint-written");
 }
 
 TrainState load_checkpoint(const std::string& path, SequenceModel& model,

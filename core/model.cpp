@@ -38,30 +38,26 @@ int64_t SequenceModel::num_parameters() const {
   return total;
 }
 
-// The official RWKV-7 code decays the ≥2-D ".weight" tensors. Here the decayed set is the
-// matrices of Linear layers and LSTM weight matrices; embeddings, norms, biases, the
-// low-rank adapters and all per-channel vectors (μ, w0, a0, ...) are not decayed.
-std::vector<torch::Tensor> SequenceModel::decayed_parameters() const {
-  std::vector<torch::Tensor> out;
+// The official RWKV-7 optimiser decays the large matrices and the embedding; so do nanoGPT's
+// for the Transformer. Norms, biases, per-channel vectors (μ, w0, a0, ...) and the low-rank
+// adapters (registered as raw parameters, not Linear layers) take none.
+std::vector<ParameterGroup> SequenceModel::parameter_groups() const {
+  ParameterGroup decayed{"decayed", {}, 1.0, true}, plain{"plain", {}, 1.0, false};
+  std::unordered_set<const void*> seen;
   for (const auto& item : named_modules("", /*include_self=*/false)) {
     const auto& module = item.value();
-    if (auto* linear = module->as<torch::nn::Linear>()) {
-      out.push_back(linear->weight);
-    } else if (auto* lstm = module->as<torch::nn::LSTM>()) {
+    std::vector<torch::Tensor> matrices;
+    if (auto* linear = module->as<torch::nn::Linear>()) matrices.push_back(linear->weight);
+    if (auto* embedding = module->as<torch::nn::Embedding>()) matrices.push_back(embedding->weight);
+    if (auto* lstm = module->as<torch::nn::LSTM>())
       for (const auto& p : lstm->named_parameters(/*recurse=*/false))
-        if (p.value().dim() >= 2) out.push_back(p.value());
-    }
+        if (p.value().dim() >= 2) matrices.push_back(p.value());
+    for (auto& m : matrices)
+      if (seen.insert(m.unsafeGetTensorImpl()).second) decayed.params.push_back(m);
   }
-  return out;
-}
-
-std::vector<torch::Tensor> SequenceModel::undecayed_parameters() const {
-  std::unordered_set<const void*> decayed;
-  for (const auto& p : decayed_parameters()) decayed.insert(p.unsafeGetTensorImpl());
-  std::vector<torch::Tensor> out;
   for (const auto& p : parameters())
-    if (!decayed.count(p.unsafeGetTensorImpl())) out.push_back(p);
-  return out;
+    if (!seen.count(p.unsafeGetTensorImpl())) plain.params.push_back(p);
+  return {decayed, plain};
 }
 
 namespace {

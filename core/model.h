@@ -7,21 +7,31 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 namespace goose::core {
 
-// Every model option and its default lives here (DESIGN.md: defaults in one place).
+// Every model option and its default lives here (DESIGN.md: defaults in one place); the
+// field table in core/config.cpp names, documents and validates each one.
 struct ModelConfig {
   std::string arch = "rwkv7";     // rwkv7 | transformer | dssm | lstm
-  int64_t vocab_size = 0;         // set from the task
-  int64_t num_classes = 0;        // set from the task
+  int64_t vocab_size = 0;         // derived from the task
+  int64_t num_classes = 0;        // derived from the task
   int64_t layers = 2;
   int64_t dim = 128;
   int64_t head_size = 32;         // RWKV-7 N and Transformer head width (heads = dim / head_size)
-  // RWKV-7 expressivity knobs (REFERENCE.md §1)
-  bool rwkv_relaxed = false;      // in-context rate a in (0,2) instead of (0,1)
-  bool rwkv_decay_clamp = true;   // released w in (0.545,1); off: w in (0,1], may reach 1
+  // RWKV-7 expressivity knobs (REFERENCE.md §1), each independent of the others:
+  //   rwkv_rate:  released a = σ(·) ∈ (0,1) | relaxed a = 2σ(·) ∈ (0,2) | stable a = (1+w)σ(·),
+  //               which keeps the special eigenvalue λ* > −1 yet lets it approach −1;
+  //   rwkv_decay: clamped w = exp(−e^{−1/2}σ(z)) ∈ (0.545,1) as released | unclamped
+  //               w = exp(−exp(u)) ∈ (0,1), with u initialised so that w starts where the
+  //               released w does (only the reachable range differs);
+  //   rwkv_init:  official (train.py: receptance, value orthogonal gain 1, key gain 0.1,
+  //               channel-mix key gain 1) | simple (the single-file trainer's uniform init).
+  std::string rwkv_rate = "released";
+  std::string rwkv_decay = "clamped";
+  std::string rwkv_init = "official";
   int64_t rwkv_lora_decay = 0;    // low-rank sizes; 0 = automatic (REFERENCE.md §1)
   int64_t rwkv_lora_a = 0;
   int64_t rwkv_lora_value = 0;
@@ -32,10 +42,18 @@ struct ModelConfig {
   int64_t max_len = 4096;             // learned positions only
   // Diagonal SSM
   // Eigenvalues of the diagonal transition: real (0,1) | signed (−1,1) | complex (open unit
-  // disk, exp(Δ·(A_re + i·A_im))). REFERENCE.md §2–3: star-free / adds Z2 sign flips / abelian.
+  // disk, exp(Δ·(A_re + i·A_im))) | complex-unit (on the unit circle). REFERENCE.md §2–3:
+  // star-free only / adds Z2 sign flips / abelian groups.
   std::string dssm_eigen = "real";
   int64_t dssm_state = 16;        // N per channel
   int64_t dssm_expand = 2;        // inner width = expand * dim
+};
+
+struct ParameterGroup {
+  std::string name;
+  std::vector<torch::Tensor> params;
+  double lr_scale = 1.0;     // times the schedule's learning rate
+  bool weight_decay = false; // AdamW's decay applies
 };
 
 class SequenceModel : public torch::nn::Module {
@@ -55,9 +73,10 @@ class SequenceModel : public torch::nn::Module {
   // Floats carried between tokens per sequence (for Transformers: per token of context).
   virtual int64_t state_floats() const = 0;
   int64_t num_parameters() const;
-  // Parameters that take weight decay (the large matrices); the rest take none.
-  virtual std::vector<torch::Tensor> decayed_parameters() const;
-  virtual std::vector<torch::Tensor> undecayed_parameters() const;
+  // The optimiser's parameter groups, every parameter in exactly one. The default: "decayed"
+  // (weight matrices of Linear, LSTM and Embedding layers: weight decay) and "plain" (norms,
+  // biases, per-channel vectors, low-rank adapters: none), both at the base learning rate.
+  virtual std::vector<ParameterGroup> parameter_groups() const;
 
  protected:
   // Throws std::invalid_argument unless tokens is a non-empty `dims`-D int64 tensor whose ids
@@ -69,5 +88,9 @@ class SequenceModel : public torch::nn::Module {
 
 // Throws std::invalid_argument for an unknown arch or inconsistent sizes.
 std::shared_ptr<SequenceModel> make_model(const ModelConfig& config);
+
+// Every configurable field by name (the field table, core/config.cpp); vocab_size and
+// num_classes are derived from the task and not included.
+nlohmann::json to_json(const ModelConfig& config);
 
 }  // namespace goose::core

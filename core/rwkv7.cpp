@@ -13,7 +13,7 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr double kReleasedDecayScale = 0.6065306597;  // e^{-1/2}: w in (e^{-e^{-1/2}}, 1)
-// exp(-exp(z)) is 0 in fp32 beyond z ≈ 4.5; clamping z at 20 keeps the gradient finite there.
+// exp(-exp(u)) is 0 in fp32 beyond u ≈ 4.5; clamping u at 20 keeps the gradient finite there.
 constexpr double kMaxLogDecay = 20.0;
 
 int64_t auto_lora(double factor, int64_t dim) {
@@ -37,6 +37,14 @@ torch::Tensor mix_init(int64_t dim, double power) {
 
 }  // namespace
 
+torch::Tensor rwkv7_special_eigenvalues(const Rwkv7Rates& rates, int64_t head_size) {
+  const int64_t B = rates.w.size(0), T = rates.w.size(1), N = head_size, H = rates.w.size(2) / N;
+  auto heads = [&](const torch::Tensor& t) { return t.to(torch::kDouble).reshape({B, T, H, N}); };
+  const auto w = heads(rates.w), u = torch::sqrt(heads(rates.a)) * heads(rates.kk);
+  const auto g = torch::diag_embed(w) - u.unsqueeze(-1) * u.unsqueeze(-2);  // (B,T,H,N,N)
+  return torch::linalg_eigvalsh(g).select(-1, 0);  // ascending: the first is the smallest
+}
+
 Rwkv7LoraSizes rwkv7_lora_sizes(const ModelConfig& c) {
   auto pick = [&](int64_t given, double factor) {
     return given > 0 ? given : auto_lora(factor, c.dim);
@@ -50,8 +58,8 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
     : layer_(layer),
       heads_(c.dim / c.head_size),
       head_size_(c.head_size),
-      relaxed_(c.rwkv_relaxed),
-      decay_clamp_(c.rwkv_decay_clamp),
+      rate_(c.rwkv_rate),
+      decay_(c.rwkv_decay),
       impl_(kernels::parse_impl(c.kernel)) {
   const int64_t C = c.dim, N = c.head_size, L = c.layers;
   const auto lora = rwkv7_lora_sizes(c);
@@ -85,7 +93,13 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
     torch::nn::init::orthogonal_(m, gain * 0.1);
     return m;
   };
-  w0_ = register_parameter("w0", www + 0.5 + 2.5 * zigzag);
+  // The released decay is w = exp(-e^{-1/2}·σ(z)) with z = w0 + lora. The unclamped one is
+  // w = exp(-exp(u)) with u = w0 + lora, and its w0 = log(e^{-1/2}·σ(z0)) makes both start
+  // from the same w (the lora term is zero at initialisation): only the reachable range differs.
+  auto released_w0 = www + 0.5 + 2.5 * zigzag;
+  w0_ = register_parameter("w0", decay_ == "clamped"
+                                     ? released_w0
+                                     : std::log(kReleasedDecayScale) + F::logsigmoid(released_w0));
   w1_ = register_parameter("w1", torch::zeros({C, lora.decay}));
   w2_ = register_parameter("w2", lora_b(lora.decay));
   a0_ = register_parameter("a0", -0.19 + 0.3 * zigzag + 0.4 * linear);
@@ -113,10 +127,16 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
                           torch::nn::GroupNorm(torch::nn::GroupNormOptions(heads_, C).eps(64e-5)));
 
   torch::NoGradGuard no_grad;
-  const double s = 1.0 / std::sqrt(static_cast<double>(C));
-  receptance_->weight.uniform_(-0.5 * s, 0.5 * s);
-  key_->weight.uniform_(-0.05 * s, 0.05 * s);
-  value_->weight.uniform_(-0.5 * s, 0.5 * s);
+  if (c.rwkv_init == "official") {  // train.py's generate_init_weight
+    torch::nn::init::orthogonal_(receptance_->weight, 1.0);
+    torch::nn::init::orthogonal_(key_->weight, 0.1);
+    torch::nn::init::orthogonal_(value_->weight, 1.0);
+  } else {  // the single-file trainer
+    const double s = 1.0 / std::sqrt(static_cast<double>(C));
+    receptance_->weight.uniform_(-0.5 * s, 0.5 * s);
+    key_->weight.uniform_(-0.05 * s, 0.05 * s);
+    value_->weight.uniform_(-0.5 * s, 0.5 * s);
+  }
   output_->weight.zero_();
   ln_x_->weight.fill_(std::pow((1.0 + layer) / L, 0.7));
   ln_x_->bias.zero_();
@@ -133,8 +153,8 @@ Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward(const torch::Tensor& x,
 
   auto r = receptance_(xr);
   auto z = w0_ + torch::matmul(torch::tanh(torch::matmul(xw, w1_)), w2_);
-  auto w = decay_clamp_ ? torch::exp(-kReleasedDecayScale * torch::sigmoid(z))
-                        : torch::exp(-torch::exp(torch::clamp_max(z, kMaxLogDecay)));
+  auto w = decay_ == "clamped" ? torch::exp(-kReleasedDecayScale * torch::sigmoid(z))
+                               : torch::exp(-torch::exp(torch::clamp_max(z, kMaxLogDecay)));
   auto k = key_(xk);
   auto v = value_(xv);
   torch::Tensor v_first;
@@ -145,14 +165,18 @@ Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward(const torch::Tensor& x,
     v = v + (v_first - v) * torch::sigmoid(v0_ + torch::matmul(torch::matmul(xv, v1_), v2_));
   }
   auto a_logit = a0_ + torch::matmul(torch::matmul(xa, a1_), a2_);
-  auto a = relaxed_ ? 2.0 * torch::sigmoid(a_logit) : torch::sigmoid(a_logit);
+  // The rate range: (0,1) released; (0,2) relaxed; (1+w)·σ stable, which keeps the special
+  // eigenvalue of diag(w) − κ̂ᵀ(a⊙κ̂) above −1 (Σ a_i κ̂_i² / (1 + w_i) < 1, REFERENCE.md §1).
+  auto a = rate_ == "released" ? torch::sigmoid(a_logit)
+           : rate_ == "relaxed" ? 2.0 * torch::sigmoid(a_logit)
+                                : (1.0 + w) * torch::sigmoid(a_logit);
   auto g = torch::matmul(torch::sigmoid(torch::matmul(xg, g1_)), g2_);
 
   auto kk = F::normalize((k * k_k_).view({B, T, H, N}),
                          F::NormalizeFuncOptions().p(2.0).dim(-1).eps(1e-12))
                 .view({B, T, C});
   k = k * (1.0 + (a - 1.0) * k_a_);
-  if (record_rates_) last_rates_ = {w.detach(), a.detach()};
+  if (record_rates_) last_rates_ = {w.detach(), a.detach(), kk.detach()};
 
   auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, H, N}); };
   auto [y, state] =
@@ -173,8 +197,12 @@ Rwkv7ChannelMixImpl::Rwkv7ChannelMixImpl(const ModelConfig& c, int64_t layer) {
   value_ =
       register_module("value", torch::nn::Linear(torch::nn::LinearOptions(4 * C, C).bias(false)));
   torch::NoGradGuard no_grad;
-  const double s = 0.5 / std::sqrt(static_cast<double>(C));
-  key_->weight.uniform_(-s, s);
+  if (c.rwkv_init == "official") {
+    torch::nn::init::orthogonal_(key_->weight, 1.0);
+  } else {
+    const double s = 0.5 / std::sqrt(static_cast<double>(C));
+    key_->weight.uniform_(-s, s);
+  }
   value_->weight.zero_();
 }
 
@@ -271,6 +299,25 @@ torch::Tensor Rwkv7Model::step(const torch::Tensor& token, std::vector<torch::Te
 int64_t Rwkv7Model::state_floats() const {
   const int64_t C = config_.dim, N = config_.head_size;
   return config_.layers * ((C / N) * N * N + 2 * C);
+}
+
+std::vector<ParameterGroup> Rwkv7Model::parameter_groups() const {
+  std::vector<ParameterGroup> groups = SequenceModel::parameter_groups();
+  // Move every layer's w0 out of the plain group into its own at twice the learning rate.
+  std::vector<torch::Tensor> w0s;
+  for (const auto& item : named_parameters())
+    if (item.key().size() >= 3 && item.key().compare(item.key().size() - 3, 3, ".w0") == 0)
+      w0s.push_back(item.value());
+  for (auto& group : groups)
+    group.params.erase(std::remove_if(group.params.begin(), group.params.end(),
+                                      [&](const torch::Tensor& p) {
+                                        for (const auto& w0 : w0s)
+                                          if (p.is_same(w0)) return true;
+                                        return false;
+                                      }),
+                       group.params.end());
+  groups.push_back({"w0", w0s, 2.0, false});
+  return groups;
 }
 
 std::vector<Rwkv7Rates> Rwkv7Model::rates(const torch::Tensor& tokens) {

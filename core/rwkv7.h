@@ -1,6 +1,7 @@
 // RWKV-7 "Goose" exactly as REFERENCE.md §1 (official RWKV-LM x070 code): time mixing with
 // the generalised delta rule (kernels::wkv7), ReLU² channel mixing, official initialisation,
-// and the released/relaxed expressivity knobs. Exports Rwkv7Model, rwkv7_lora_sizes().
+// and three independent expressivity knobs (rate range, decay range, initialisation; see
+// ModelConfig). Exports Rwkv7Model, rwkv7_lora_sizes(), Rwkv7Rates.
 #pragma once
 #include <torch/torch.h>
 
@@ -21,10 +22,18 @@ struct Rwkv7LoraSizes {
 };
 Rwkv7LoraSizes rwkv7_lora_sizes(const ModelConfig& config);
 
-// The decay w and in-context rate a a layer used, (B,T,C) each (for tests and analysis).
+// The decay w, in-context rate a and removal key κ̂ (unit per head) a layer used, (B,T,C)
+// each: the per-token transition of every head is G = diag(w) − κ̂ᵀ(a⊙κ̂) (for tests and
+// gooselab inspect).
 struct Rwkv7Rates {
-  torch::Tensor w, a;
+  torch::Tensor w, a, kk;
 };
+
+// The special eigenvalue λ* of every head's transition, (B,T,H) fp64 for rates (B,T,C) and
+// head size N. For a > 0, G is similar to the symmetric diag(w) − uuᵀ with u = √a⊙κ̂, so its
+// eigenvalues are real; all but one lie in [min w, max w] and λ*, the smallest, solves
+// Σ u_i²/(w_i − λ) = 1 (REFERENCE.md §1). Computed in double by a symmetric eigensolver.
+torch::Tensor rwkv7_special_eigenvalues(const Rwkv7Rates& rates, int64_t head_size);
 
 // Time mixing of one layer. Parameter names follow the official code:
 //   x_r..x_g = μ_□;  w0,w1,w2 = w0,A_w,B_w;  a0,a1,a2;  v0,v1,v2 (layers > 0 only);  g1,g2;
@@ -49,7 +58,7 @@ class Rwkv7TimeMixImpl : public torch::nn::Module {
 
  private:
   int64_t layer_, heads_, head_size_;
-  bool relaxed_, decay_clamp_;
+  std::string rate_, decay_;
   kernels::Impl impl_;
   torch::Tensor x_r_, x_w_, x_k_, x_v_, x_a_, x_g_;
   torch::Tensor w0_, w1_, w2_, a0_, a1_, a2_, v0_, v1_, v2_, g1_, g2_;
@@ -94,6 +103,8 @@ class Rwkv7Model : public SequenceModel {
   torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
   // layers·(H·N² + 2·C)
   int64_t state_floats() const override;
+  // Decay on the matrices and the embedding; w0 at twice the learning rate (official optimiser).
+  std::vector<ParameterGroup> parameter_groups() const override;
 
   // Runs forward(tokens) and returns each layer's w and a (detached).
   std::vector<Rwkv7Rates> rates(const torch::Tensor& tokens);

@@ -1,7 +1,9 @@
-// The one training loop every model uses: AdamW (decay on the model's decayed parameters
-// only), linear warm-up then cosine decay, gradient clipping, fresh or fixed training data,
-// periodic validation, early stopping, checkpoints and resume, NaN/explosion detection.
-// Exports TrainConfig (every training default), TrainResult, TrainingDiverged, train().
+// The one training loop every model uses: AdamW (per-parameter groups: decay on the large
+// matrices and the embedding, RWKV-7's w0 at twice the rate), linear warm-up then cosine
+// decay, gradient clipping, fresh or fixed training data, periodic validation, checkpoint
+// selection on a validation set and a final report on a separate test set, checkpoints and
+// resume, NaN/explosion detection.
+// Exports TrainConfig, TrainOptions, CheckpointReport, TrainResult, TrainingDiverged, train().
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -17,13 +19,16 @@
 
 namespace goose::core {
 
-// Every training option and its default lives here (DESIGN.md: defaults in one place).
+class RunDirectory;
+
+// Every training option and its default lives here (DESIGN.md: defaults in one place); the
+// field table in core/config.cpp names, documents and validates each one.
 struct TrainConfig {
   // optimisation
   int64_t steps = 2000;           // step budget
   int64_t batch_size = 64;
   double lr = 1e-3;               // peak learning rate
-  double weight_decay = 0.01;     // AdamW, on decayed_parameters() only
+  double weight_decay = 0.01;     // AdamW, on the model's decayed parameters only
   double beta1 = 0.9;
   double beta2 = 0.99;
   double adam_eps = 1e-8;
@@ -37,24 +42,30 @@ struct TrainConfig {
   int64_t train_size = 0;         // 0: fresh samples every step; N: a fixed set of N sequences
   uint64_t seed = 1;              // model init, data, shuffling
   // evaluation
-  std::vector<int64_t> eval_lengths;  // exact lengths evaluated besides the training range
+  std::vector<int64_t> eval_lengths;  // exact lengths tested besides the training range
   int64_t eval_every = 200;       // steps between evaluations (and checkpoints)
-  int64_t eval_count = 256;       // sequences per point in periodic evaluations
-  int64_t final_eval_count = 1000;  // sequences per point in the final evaluation
+  int64_t eval_count = 256;       // validation sequences per evaluation (checkpoint selection)
+  int64_t final_eval_count = 1000;  // test sequences per length in the final report
   int64_t eval_batch = 250;       // batch size of evaluation forward passes
   double target_acc = 0.0;        // stop once validation seq. accuracy >= this; 0 = never
-  // output
-  std::string out_dir;            // run directory; empty: train in memory, write nothing
-  bool resume = false;            // continue from out_dir/last.pt when it exists
-  bool force = false;             // allow starting over in a non-empty out_dir
+};
+
+// How a run is carried out; nothing here changes what it computes.
+struct TrainOptions {
   std::string progress = "auto";  // auto (a live line on a TTY, else one line per eval) | lines | off
   std::string label;              // prefix of progress lines (e.g. "parity/lstm")
   int64_t interrupt_after = 0;    // tests: return after this step as if killed (no result.json)
 };
 
-nlohmann::json to_json(const TrainConfig& config);
-// Throws std::invalid_argument on an inconsistent configuration (say what and where).
-void validate(const TrainConfig& config);
+// One checkpoint's final report: validation at the training lengths (the data selection
+// saw) and the test set (fresh sequences) at the training lengths and at every eval length.
+struct CheckpointReport {
+  int64_t step = -1;
+  LengthAccuracy validation;          // eval_count validation sequences, training lengths
+  LengthAccuracy test_train_lengths;  // final_eval_count test sequences, training lengths
+  std::vector<LengthAccuracy> test;   // final_eval_count test sequences per eval length
+  nlohmann::json to_json() const;
+};
 
 struct TrainResult {
   int64_t steps = 0;
@@ -63,10 +74,10 @@ struct TrainResult {
   double wall_seconds = 0;
   int64_t tokens = 0;
   double tokens_per_second = 0;
-  int64_t best_step = -1;         // the step whose weights were evaluated at the end
-  double best_val_seq_acc = -1;
-  LengthAccuracy validation;            // training lengths, final evaluation
-  std::vector<LengthAccuracy> per_length;  // eval_lengths, final evaluation
+  // The checkpoint with the best validation sequence accuracy at the training lengths (ties
+  // go to the later one), and the last one; both reported on the same test set.
+  CheckpointReport selected;
+  CheckpointReport last;
   int64_t num_parameters = 0;
   int64_t state_floats = 0;
   std::vector<double> losses;     // loss of every step run in this call (not saved)
@@ -80,17 +91,20 @@ class TrainingDiverged : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Trains `model` on `source`. With out_dir: writes config.json ({"train": ..., "model": ...,
-// plus `run_info`}), metrics.jsonl, last.pt, best.pt and result.json, refusing a non-empty
-// directory unless resume or force. The final evaluation uses the best checkpoint's weights
-// (best validation sequence accuracy at the training lengths).
+// By the field table (core/config.cpp): every field by name; the ranges and the rules
+// between fields. validate throws std::invalid_argument saying what and where.
+nlohmann::json to_json(const TrainConfig& config);
+void validate(const TrainConfig& config);
+
+// Trains `model` on `source`. With a run directory (already created, see run_directory.h):
+// resumes from its last.pt when there is one, writes metrics.jsonl, last.pt, best.pt and
+// result.json. Without one, trains in memory.
 TrainResult train(SequenceModel& model, const BatchSource& source, const TrainConfig& config,
-                  const nlohmann::json& run_info = nlohmann::json::object());
+                  RunDirectory* dir = nullptr, const TrainOptions& options = {});
 
 // torch::manual_seed(seed) then make_model(config), under a lock, so that runs created on
 // several threads get the same initial weights as when created alone.
 std::shared_ptr<SequenceModel> make_seeded_model(const ModelConfig& config, uint64_t seed);
-nlohmann::json to_json(const ModelConfig& config);
 
 // Learning rate at step `step` (0-based): linear warm-up to lr, then cosine to
 // lr * min_lr_fraction at the last step.

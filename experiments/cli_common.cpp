@@ -1,10 +1,17 @@
 // Shared command-line helpers (see cli_common.h).
 #include "experiments/cli_common.h"
 
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
 namespace goose::experiments {
+
+std::string source_dir() {
+  if (const char* env = std::getenv("GOOSE_SOURCE_DIR")) return env;
+  // Set by CMake; not __FILE__, which ccache's base_dir makes relative to the build folder.
+  return GOOSE_SOURCE_DIR;
+}
 
 bool wants_help(const Args& args) {
   for (const std::string& a : args)

@@ -23,6 +23,10 @@ po::variables_map parse_options(const std::string& command, const Args& args,
                                 const po::positional_options_description& positional =
                                     po::positional_options_description());
 
+// The source tree (GOOSE_SOURCE_DIR in the environment, else the tree this binary was built
+// from), for analysis/ scripts and study files.
+std::string source_dir();
+
 // "usage: <usage>\n\n<summary>\n\n<options with defaults>\nexample:\n  <example>\n"
 std::string help_text(const std::string& usage, const std::string& summary,
                       const po::options_description& options, const std::string& example);

@@ -15,9 +15,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/run_dir.h"
 #include "experiments/cli_common.h"
-#include "experiments/cli_train.h"
+#include "core/files.h"
+#include "core/run_directory.h"
+#include "core/variants.h"
+#include "core/version.h"
+#include "experiments/run.h"
+#include "experiments/run_options.h"
 
 namespace goose::experiments {
 
@@ -50,28 +54,28 @@ Budget make_budget(bool quick) {
   Budget b;
   if (quick) {
     b.flags = {"--layers", "1", "--dim", "16", "--head-size", "8", "--lr", "3e-3",
-               "--warmup", "5", "--eval-count", "32", "--final-count", "64"};
-    const Args steps = {"--steps", "30", "--batch", "16", "--eval-every", "15"};
+               "--warmup", "5", "--eval-count", "32", "--final-eval-count", "64"};
+    const Args steps = {"--steps", "30", "--batch-size", "16", "--eval-every", "15"};
     b.tasks = {{"parity", "parity", "3..8", {16, 32}, steps},
                {"s5", "group:S5@transpositions", "4", {8, 16}, steps}};
   } else {
     b.flags = {"--layers", "2", "--dim", "64", "--head-size", "16", "--lr", "3e-3",
-               "--warmup", "50", "--eval-count", "100", "--final-count", "300"};
+               "--warmup", "50", "--eval-count", "100", "--final-eval-count", "300"};
     b.tasks = {{"parity", "parity", "3..40", {40, 64, 128, 256},
-                {"--steps", "600", "--batch", "32", "--eval-every", "100"}},
+                {"--steps", "600", "--batch-size", "32", "--eval-every", "100"}},
                {"s5", "group:S5@transpositions", "16", {32, 64, 128},
-                {"--steps", "1000", "--batch", "32", "--eval-every", "200"}}};
+                {"--steps", "1000", "--batch-size", "32", "--eval-every", "200"}}};
   }
   return b;
 }
 
 std::vector<CompareModel> compare_models() {
-  return {{"rwkv7", {"--model", "rwkv7"}},
-          {"rwkv7-relaxed", {"--model", "rwkv7", "--relaxed", "--no-decay-clamp"}},
-          {"transformer", {"--model", "transformer", "--pos", "rope"}},
-          {"dssm", {"--model", "dssm"}},
-          {"dssm-signed", {"--model", "dssm", "--signed"}},
-          {"lstm", {"--model", "lstm"}}};
+  return {{"rwkv7", {"--variant", "rwkv7"}},
+          {"rwkv7-a2-unclamped", {"--variant", "rwkv7-a2-unclamped"}},
+          {"transformer", {"--variant", "transformer"}},
+          {"dssm", {"--variant", "dssm"}},
+          {"dssm-signed", {"--variant", "dssm-signed"}},
+          {"lstm", {"--variant", "lstm"}}};
 }
 
 struct Job {
@@ -81,6 +85,7 @@ struct Job {
   Args args;
   nlohmann::json result;  // result.json, or {"error": ...}
   bool skipped = false;
+  bool quiet = false;
 };
 
 std::string join_lengths(const std::vector<int64_t>& lengths) {
@@ -91,40 +96,42 @@ std::string join_lengths(const std::vector<int64_t>& lengths) {
 
 // Sequence (or token) accuracy of a job's final evaluation at `length`; NaN when missing.
 double accuracy_at(const Job& job, int64_t length, const char* key) {
-  if (!job.result.contains("lengths")) return std::nan("");
-  for (const auto& point : job.result["lengths"])
+  if (!job.result.contains("selected")) return std::nan("");
+  for (const auto& point : job.result["selected"]["test"])
     if (point.value("length", int64_t(-1)) == length) return point.value(key, std::nan(""));
   return std::nan("");
 }
 
 double accuracy_train(const Job& job, const char* key) {
-  if (!job.result.contains("validation")) return std::nan("");
-  return job.result["validation"].value(key, std::nan(""));
+  if (!job.result.contains("selected")) return std::nan("");
+  return job.result["selected"]["test_train_lengths"].value(key, std::nan(""));
+}
+
+// Parses a job's option list with the train command's field options.
+core::RunConfig job_config(const Args& args) {
+  const po::variables_map vm = parse_options("compare", args, run_field_options());
+  return resolve_run_config(field_args(vm));
 }
 
 void run_job(Job& job, std::mutex& print_mutex) {
-  const std::string result_path = (fs::path(job.dir) / "result.json").string();
-  TrainSetup setup;
-  try {
-    setup = resolve_train_setup(job.args);
-  } catch (const std::invalid_argument& e) {
-    // A run left by a compare with another budget: start it over.
-    if (std::string(e.what()).rfind("--resume:", 0) != 0) throw;
-    Args args = job.args;
-    std::replace(args.begin(), args.end(), std::string("--resume"), std::string("--force"));
-    setup = resolve_train_setup(args);
-    std::remove(result_path.c_str());
-  }
-  setup.train.label = job.task->name + "/" + job.model->name;
-  if (core::file_exists(result_path)) {
-    job.result = core::read_json(result_path);
+  const core::RunConfig config = job_config(job.args);
+  Session session;
+  session.out_dir = job.dir;
+  session.label = job.task->name + "/" + job.model->name;
+  session.progress = job.quiet ? "off" : "lines";
+  core::RunDirectory dir(job.dir);
+  session.resume = dir.has_config() && core::run_id(read_run_config(job.dir).config) == core::run_id(config);
+  session.force = !session.resume;  // a run left by a compare with another budget: start it over
+  if (session.resume && dir.finished()) {
+    job.result = dir.read_result();
     job.skipped = true;
     return;
   }
   try {
-    run_training(setup);
-    job.result = core::read_json(result_path);
+    run_training(config, session);
+    job.result = dir.read_result();
   } catch (const core::TrainingDiverged& e) {
+    dir.write_failure(e.what());
     job.result = {{"error", e.what()}};
   }
   std::lock_guard<std::mutex> lock(print_mutex);
@@ -224,13 +231,13 @@ int compare_command(const Args& args) {
       job.task = &task;
       job.model = &model;
       job.dir = (fs::path(out) / task.name / model.name).string();
-      job.args = {"--task", task.spec, "--train-len", task.train_len, "--eval-len",
-                  join_lengths(task.test_lengths), "--seed", std::to_string(seed), "--out",
-                  job.dir, "--resume", "--threads", "1", "--progress", quick ? "off" : "lines"};
+      job.quiet = quick;
+      job.args = {"--task", task.spec, "--train-len", task.train_len, "--eval-lengths",
+                  join_lengths(task.test_lengths), "--seed", std::to_string(seed)};
       job.args.insert(job.args.end(), budget.flags.begin(), budget.flags.end());
       job.args.insert(job.args.end(), task.flags.begin(), task.flags.end());
       job.args.insert(job.args.end(), model.flags.begin(), model.flags.end());
-      resolve_train_setup(job.args);  // bad budgets fail before anything runs
+      core::validate(job_config(job.args));  // bad budgets fail before anything runs
       jobs.push_back(std::move(job));
     }
   }

@@ -2,6 +2,8 @@
 // forward(), RWKV-7's decay/rate ranges and official initialisation, kernel choice, parameter
 // accounting, positional encodings, config validation, and an independent RWKV-7 oracle.
 #include <gtest/gtest.h>
+
+#include <unordered_set>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -42,10 +44,16 @@ std::shared_ptr<SequenceModel> build(const ModelConfig& c, uint64_t seed = 1) {
 
 // Adds seeded noise to every parameter: the official RWKV-7 init zeroes Wo and W2, so an
 // untouched model would pass step and causality checks without exercising its recurrence.
-void perturb(SequenceModel& model, double scale, uint64_t seed) {
+// Adds seeded noise to every parameter (but those whose name ends with `skip`, if given).
+void perturb(SequenceModel& model, double scale, uint64_t seed, const std::string& skip = "") {
   torch::NoGradGuard no_grad;
   auto gen = at::detail::createCPUGenerator(seed);
-  for (auto& p : model.parameters()) p.add_(torch::randn(p.sizes(), gen) * scale);
+  for (auto& p : model.named_parameters()) {
+    const auto noise = torch::randn(p.value().sizes(), gen) * scale;
+    const auto& name = p.key();
+    if (skip.empty() || name.size() < skip.size() || name.compare(name.size() - skip.size(), skip.size(), skip) != 0)
+      p.value().add_(noise);
+  }
 }
 
 torch::Tensor random_tokens(int64_t B, int64_t T, uint64_t seed) {
@@ -88,7 +96,7 @@ TEST(Models, Causal) {
   for (const auto& arch : kArchs) {
     for (bool variant : {false, true}) {
       auto c = tiny(arch);
-      c.rwkv_relaxed = variant;
+      c.rwkv_rate = variant ? "relaxed" : "released";
       c.dssm_eigen = variant ? "signed" : "real";
       auto model = build(c);
       perturb(*model, 0.3, 3);
@@ -124,13 +132,12 @@ void expect_step_matches_forward(const ModelConfig& c, const std::string& what) 
 }
 
 TEST(Models, StepMatchesForwardRwkv7) {
-  for (bool relaxed : {false, true})
-    for (bool clamp : {true, false}) {
+  for (const char* rate : {"released", "relaxed", "stable"})
+    for (const char* decay : {"clamped", "unclamped"}) {
       auto c = tiny("rwkv7");
-      c.rwkv_relaxed = relaxed;
-      c.rwkv_decay_clamp = clamp;
-      expect_step_matches_forward(
-          c, "rwkv7 relaxed=" + std::to_string(relaxed) + " clamp=" + std::to_string(clamp));
+      c.rwkv_rate = rate;
+      c.rwkv_decay = decay;
+      expect_step_matches_forward(c, std::string("rwkv7 rate=") + rate + " decay=" + decay);
     }
 }
 
@@ -190,39 +197,153 @@ void set_param(SequenceModel& model, const std::string& name, double value) {
   params[name].fill_(value);
 }
 
-TEST(Rwkv7, RelaxedRateExceedsOne) {
-  for (bool relaxed : {false, true}) {
-    auto c = tiny("rwkv7");
-    c.rwkv_relaxed = relaxed;
-    auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c));
-    set_param(*model, "blocks.0.att.a0", 4.0);
-    auto a = model->rates(random_tokens(2, 6, 10))[0].a;
-    if (relaxed) {
-      EXPECT_GT(a.max().item<double>(), 1.9);
-      EXPECT_LT(a.max().item<double>(), 2.0);
-    } else {
-      EXPECT_LT(a.max().item<double>(), 1.0);
+// λ* of every token and head of every layer, over `tokens`.
+torch::Tensor special_eigenvalues(Rwkv7Model& model, const torch::Tensor& tokens) {
+  std::vector<torch::Tensor> all;
+  for (const auto& rates : model.rates(tokens))
+    all.push_back(rwkv7_special_eigenvalues(rates, model.config().head_size).reshape({-1}));
+  return torch::cat(all);
+}
+
+// Drives the knobs to their extremes: a0 large (σ → 1) and the decay near 1 in layer 0,
+// w near 0.8 in layer 1 (the REFERENCE.md §1 example of λ* < −1 under the relaxed range).
+void push_to_extremes(Rwkv7Model& model) {
+  const bool clamped = model.config().rwkv_decay == "clamped";
+  set_param(model, "blocks.0.att.a0", 8.0);
+  set_param(model, "blocks.1.att.a0", 8.0);
+  // clamped: w = exp(-0.6065·σ(z)); unclamped: w = exp(-exp(u)).
+  set_param(model, "blocks.0.att.w0", clamped ? -12.0 : -12.0);                          // w ≈ 1
+  set_param(model, "blocks.1.att.w0", clamped ? std::log(0.2231 / (0.6065 - 0.2231)) : std::log(0.2231));  // w ≈ 0.8
+}
+
+TEST(Rwkv7, SpecialEigenvalueMatchesTheSecularEquation) {
+  // Uniform a and w: λ* = w − a exactly; a general case against the secular equation.
+  const auto f64 = torch::kDouble;
+  Rwkv7Rates r;
+  r.w = torch::full({1, 1, 4}, 0.9, f64);
+  r.a = torch::full({1, 1, 4}, 1.7, f64);
+  r.kk = torch::tensor({0.5, -0.5, 0.5, 0.5}, f64).view({1, 1, 4});
+  EXPECT_NEAR(rwkv7_special_eigenvalues(r, 4).item<double>(), 0.9 - 1.7, 1e-12);
+  r.w = torch::tensor({0.6, 0.7, 0.95, 0.99}, f64).view({1, 1, 4});
+  r.a = torch::tensor({1.2, 1.9, 0.3, 1.5}, f64).view({1, 1, 4});
+  r.kk = torch::tensor({0.1, 0.7, 0.1, 0.7}, f64).view({1, 1, 4});
+  r.kk = r.kk / r.kk.norm();
+  const double lambda = rwkv7_special_eigenvalues(r, 4).item<double>();
+  const auto u2 = (r.a * r.kk.square()).to(torch::kDouble), w = r.w.to(torch::kDouble);
+  EXPECT_NEAR((u2 / (w - lambda)).sum().item<double>(), 1.0, 1e-9);
+  EXPECT_LT(lambda, 0.6);
+}
+
+TEST(Rwkv7, OnlyTheTwoRangeRatesReachMinusOne) {
+  const auto tokens = random_tokens(4, 16, 10);
+  for (const char* rate : {"released", "relaxed", "stable"})
+    for (const char* decay : {"clamped", "unclamped"}) {
+      auto c = tiny("rwkv7");
+      c.rwkv_rate = rate;
+      c.rwkv_decay = decay;
+      auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 3));
+      perturb(*model, 0.5, 4);
+      push_to_extremes(*model);
+      const auto lambda = special_eigenvalues(*model, tokens);
+      const double lowest = lambda.min().item<double>();
+      const std::string what = std::string(rate) + " " + decay;
+      if (std::string(rate) == "released") {
+        // λ* > min w − 1: ≥ −0.455 with the clamp; > −1 without it.
+        EXPECT_GT(lowest, std::string(decay) == "clamped" ? -0.46 : -1.0) << what;
+      } else {
+        EXPECT_LT(lowest, -0.9) << what;   // the special eigenvalue reaches a reflection
+      }
+      if (std::string(rate) == "stable") EXPECT_GE(lowest, -1.0 - 1e-6) << what;
+      if (std::string(rate) == "relaxed") EXPECT_LT(lowest, -1.05) << what;  // may leave the unit disk
+    }
+}
+
+// Found while writing the test above (and reported in the README): the released rate with an
+// unclamped decay also approaches λ* = −1, through w → 0 and a → 1 (G ≈ −κ̂κ̂ᵀ: a reset that
+// flips the sign along κ̂), although it cannot form a reflection.
+TEST(Rwkv7, ReleasedRateWithUnclampedDecayApproachesMinusOneByResetting) {
+  auto c = tiny("rwkv7");
+  c.rwkv_decay = "unclamped";
+  auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 5));
+  set_param(*model, "blocks.0.att.a0", 8.0);   // a → 1
+  set_param(*model, "blocks.0.att.w0", 3.0);   // w = exp(−e³) ≈ 2e-9
+  const auto lambda = rwkv7_special_eigenvalues(model->rates(random_tokens(2, 8, 6))[0], c.head_size);
+  EXPECT_LT(lambda.max().item<double>(), -0.9);
+  EXPECT_GT(lambda.min().item<double>(), -1.0 - 1e-6);
+}
+
+TEST(Rwkv7, StableRateStaysAboveMinusOneOverRandomWeightsAndTraining) {
+  auto c = tiny("rwkv7");
+  c.rwkv_rate = "stable";
+  for (const char* decay : {"clamped", "unclamped"}) {
+    c.rwkv_decay = decay;
+    for (uint64_t seed = 0; seed < 2; ++seed) {
+      auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 30 + seed));
+      perturb(*model, 2.0, 40 + seed);  // large random weights: every knob far from its init
+      const auto tokens = random_tokens(4, 16, 50 + seed);
+      // σ may round to 1 in fp32, where a = 1 + w makes λ* exactly −1; never below.
+      EXPECT_GE(special_eigenvalues(*model, tokens).min().item<double>(), -1.0 - 1e-6) << decay << " seed " << seed;
+      // Aggressive training (lr 0.05) pushing the outputs anywhere.
+      torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(0.05));
+      for (int step = 0; step < 30; ++step) {
+        adam.zero_grad();
+        auto logits = model->forward(tokens);
+        auto target = (tokens.remainder(kClasses));
+        torch::nn::functional::cross_entropy(logits.reshape({-1, kClasses}), target.reshape({-1})).backward();
+        adam.step();
+      }
+      EXPECT_GE(special_eigenvalues(*model, tokens).min().item<double>(), -1.0 - 1e-6) << decay << " trained, seed " << seed;
     }
   }
 }
 
-TEST(Rwkv7, UnclampedDecayReachesOneAndSmallValues) {
-  for (bool clamp : {true, false}) {
+TEST(Rwkv7, VariantsDifferInExactlyOneKnobAtInitialisation) {
+  // Same seed: the decays and rates of the first layer over the same tokens.
+  const auto tokens = random_tokens(2, 12, 60);
+  auto knobs = [&](const char* rate, const char* decay) {
     auto c = tiny("rwkv7");
-    c.rwkv_decay_clamp = clamp;
-    auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c));
-    set_param(*model, "blocks.0.att.w0", -12.0);
-    set_param(*model, "blocks.1.att.w0", 2.0);
-    auto rates = model->rates(random_tokens(2, 6, 11));
-    const double high = rates[0].w.min().item<double>(), low = rates[1].w.max().item<double>();
-    if (clamp) {
-      EXPECT_GT(low, 0.545);
-    } else {
-      EXPECT_GT(high, 0.9999);  // exp(-exp(-12)) ≈ 1 - 6e-6
-      EXPECT_LT(low, 0.5);      // exp(-exp(2)) ≈ 6e-4
-      EXPECT_NEAR(low, std::exp(-std::exp(2.0)), 1e-6);
-    }
-  }
+    c.rwkv_rate = rate;
+    c.rwkv_decay = decay;
+    auto model = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 61));
+    // Move everything off its init but the decay's bias and its low-rank A (zero at init, so
+    // the decay is w0's alone as at initialisation).
+    perturb(*model, 0.3, 62, /*skip=*/"w0");
+    set_param(*model, "blocks.0.att.w1", 0.0);
+    return model->rates(tokens)[0];  // layer 0: its input does not depend on any knob
+  };
+  const auto base = knobs("released", "clamped");
+  const auto unclamped = knobs("released", "unclamped");
+  const auto relaxed = knobs("relaxed", "clamped");
+  const auto stable = knobs("stable", "clamped");
+  // Unclamped decay: the same w at initialisation (only the reachable range differs), same a.
+  EXPECT_LE(max_abs_diff(unclamped.w, base.w), 1e-6);
+  EXPECT_LE(max_abs_diff(unclamped.a, base.a), 1e-6);
+  // Relaxed rate: same w, a doubled.
+  EXPECT_EQ(max_abs_diff(relaxed.w, base.w), 0.0);
+  EXPECT_LE(max_abs_diff(relaxed.a, 2 * base.a), 1e-6);
+  // Stable rate: same w, a = (1 + w)·σ.
+  EXPECT_EQ(max_abs_diff(stable.w, base.w), 0.0);
+  EXPECT_LE(max_abs_diff(stable.a, (1 + base.w) * base.a), 1e-6);
+  EXPECT_GT(max_abs_diff(stable.a, base.a), 0.1);  // the comparisons above can fail
+}
+
+TEST(Rwkv7, OfficialInitialisationIsOrthogonal) {
+  auto c = tiny("rwkv7");
+  c.rwkv_init = "official";
+  auto model = build(c, 70);
+  auto params = model->named_parameters();
+  auto gram = [](const torch::Tensor& m) { return torch::matmul(m.t(), m); };  // columns
+  const int64_t C = c.dim;
+  const auto eye = torch::eye(C);
+  EXPECT_LE(max_abs_diff(gram(params["blocks.0.att.receptance.weight"]), eye), 1e-5);
+  EXPECT_LE(max_abs_diff(gram(params["blocks.0.att.value.weight"]), eye), 1e-5);
+  EXPECT_LE(max_abs_diff(gram(params["blocks.1.att.key.weight"]), 0.01 * eye), 1e-6);
+  EXPECT_LE(max_abs_diff(gram(params["blocks.0.ffn.key.weight"]), eye), 1e-5);  // (4C,C): orthonormal columns
+  c.rwkv_init = "simple";
+  auto simple = build(c, 70);
+  const double bound = 0.5 / std::sqrt(double(C));
+  EXPECT_LE(simple->named_parameters()["blocks.0.att.receptance.weight"].abs().max().item<double>(), bound);
+  EXPECT_GT(max_abs_diff(gram(simple->named_parameters()["blocks.0.att.receptance.weight"]), eye), 0.5);
 }
 
 // --- kernel choice ------------------------------------------------------------------------
@@ -266,8 +387,8 @@ void expect_kernels_agree(ModelConfig c, const std::string& what) {
 TEST(Models, KernelChoiceGivesSameOutputsAndGradientsRwkv7) {
   for (bool relaxed : {false, true}) {
     auto c = tiny("rwkv7");
-    c.rwkv_relaxed = relaxed;
-    c.rwkv_decay_clamp = !relaxed;
+    c.rwkv_rate = relaxed ? "relaxed" : "released";
+    c.rwkv_decay = relaxed ? "unclamped" : "clamped";
     expect_kernels_agree(c, "rwkv7 relaxed=" + std::to_string(relaxed));
   }
 }
@@ -282,9 +403,12 @@ TEST(Models, KernelChoiceGivesSameOutputsAndGradientsDssm) {
 
 // --- RWKV-7 official initialisation --------------------------------------------------------
 
+// REFERENCE.md §1's table (the simplified trainer's uniform matrices: rwkv_init "simple");
+// OfficialInitialisationIsOrthogonal covers train.py's orthogonal overwrite.
 TEST(Rwkv7, InitialisationFollowsTheOfficialTable) {
   auto c = tiny("rwkv7");
   c.layers = 3;
+  c.rwkv_init = "simple";
   auto model = build(c);
   const int64_t C = c.dim, N = c.head_size, L = c.layers;
   const auto lora = rwkv7_lora_sizes(c);
@@ -393,8 +517,8 @@ torch::Tensor rwkv7_oracle(const SequenceModel& model, const torch::Tensor& toke
     auto r = torch::matmul(h + xx * A("x_r"), A("receptance.weight").t());
     auto z =
         A("w0") + torch::matmul(torch::tanh(torch::matmul(h + xx * A("x_w"), A("w1"))), A("w2"));
-    auto w = c.rwkv_decay_clamp ? torch::exp(-std::exp(-0.5) * torch::sigmoid(z))
-                                : torch::exp(-torch::exp(z));
+    auto w = c.rwkv_decay == "clamped" ? torch::exp(-std::exp(-0.5) * torch::sigmoid(z))
+                                       : torch::exp(-torch::exp(z));
     auto k = torch::matmul(h + xx * A("x_k"), A("key.weight").t());
     auto xv = h + xx * A("x_v");
     auto v = torch::matmul(xv, A("value.weight").t());
@@ -406,7 +530,8 @@ torch::Tensor rwkv7_oracle(const SequenceModel& model, const torch::Tensor& toke
     }
     auto a =
         torch::sigmoid(A("a0") + torch::matmul(torch::matmul(h + xx * A("x_a"), A("a1")), A("a2")));
-    if (c.rwkv_relaxed) a = 2 * a;
+    if (c.rwkv_rate == "relaxed") a = 2 * a;
+    if (c.rwkv_rate == "stable") a = (1 + w) * a;
     auto g = torch::matmul(torch::sigmoid(torch::matmul(h + xx * A("x_g"), A("g1"))), A("g2"));
     auto kk = (k * A("k_k")).view({B, T, H, N});
     kk = kk / kk.norm(2, -1, true).clamp_min(1e-12);
@@ -439,17 +564,18 @@ torch::Tensor rwkv7_oracle(const SequenceModel& model, const torch::Tensor& toke
 }
 
 TEST(Rwkv7, MatchesIndependentOracle) {
-  for (bool relaxed : {false, true}) {
-    auto c = tiny("rwkv7");
-    c.rwkv_relaxed = relaxed;
-    c.rwkv_decay_clamp = !relaxed;
-    auto model = build(c, 16);
-    perturb(*model, 0.3, 17);
-    auto tokens = random_tokens(2, 10, 18);
-    torch::NoGradGuard no_grad;
-    auto got = model->forward(tokens);
-    EXPECT_LE(rms_ratio(got, rwkv7_oracle(*model, tokens)), 1e-5) << "relaxed=" << relaxed;
-  }
+  for (const char* rate : {"released", "relaxed", "stable"})
+    for (const char* decay : {"clamped", "unclamped"}) {
+      auto c = tiny("rwkv7");
+      c.rwkv_rate = rate;
+      c.rwkv_decay = decay;
+      auto model = build(c, 16);
+      perturb(*model, 0.3, 17);
+      auto tokens = random_tokens(2, 10, 18);
+      torch::NoGradGuard no_grad;
+      auto got = model->forward(tokens);
+      EXPECT_LE(rms_ratio(got, rwkv7_oracle(*model, tokens)), 1e-5) << rate << " " << decay;
+    }
 }
 
 // --- parameters, decay split, serialisation -------------------------------------------------
@@ -463,34 +589,48 @@ TEST(Models, LstmParameterCount) {
   EXPECT_EQ(build(c)->num_parameters(), V * d + L * (8 * d * d + 8 * d) + 2 * d + d * K + K);
 }
 
-TEST(Models, DecayedAndUndecayedPartitionTheParameters) {
+TEST(Models, ParameterGroupsPartitionTheParameters) {
   for (const auto& arch : kArchs) {
     auto model = build(tiny(arch));
-    auto decayed = model->decayed_parameters(), undecayed = model->undecayed_parameters();
-    EXPECT_EQ(decayed.size() + undecayed.size(), model->parameters().size()) << arch;
+    std::unordered_set<const void*> seen;
     int64_t total = 0;
-    for (const auto& p : decayed) {
-      EXPECT_EQ(p.dim(), 2) << arch;
-      total += p.numel();
-    }
-    for (const auto& p : undecayed) total += p.numel();
+    for (const auto& group : model->parameter_groups())
+      for (const auto& p : group.params) {
+        EXPECT_TRUE(seen.insert(p.unsafeGetTensorImpl()).second) << arch << ": a parameter in two groups";
+        total += p.numel();
+        if (group.weight_decay) EXPECT_EQ(p.dim(), 2) << arch;
+      }
+    EXPECT_EQ(seen.size(), model->parameters().size()) << arch;
     EXPECT_EQ(total, model->num_parameters()) << arch;
-    EXPECT_FALSE(decayed.empty()) << arch;
   }
+  // RWKV-7 as the official optimiser: matrices and the embedding decayed, w0 at twice the rate.
   auto model = build(tiny("rwkv7"));
-  auto is_in = [](const std::vector<torch::Tensor>& set, const torch::Tensor& p) {
-    for (const auto& q : set)
-      if (q.is_same(p)) return true;
-    return false;
-  };
   auto params = model->named_parameters();
-  auto decayed = model->decayed_parameters();
   for (const auto* name : {"blocks.0.att.receptance.weight", "blocks.1.att.output.weight",
-                           "blocks.0.ffn.key.weight", "head.weight"})
-    EXPECT_TRUE(is_in(decayed, params[name])) << name;
-  for (const auto* name : {"emb.weight", "blocks.0.att.w0", "blocks.0.att.w1",
-                           "blocks.0.att.ln_x.weight", "blocks.1.att.x_r", "ln_out.bias"})
-    EXPECT_FALSE(is_in(decayed, params[name])) << name;
+                           "blocks.0.ffn.key.weight", "head.weight", "emb.weight"}) {
+    const auto groups = model->parameter_groups();
+    bool decayed = false;
+    for (const auto& g : groups)
+      for (const auto& p : g.params)
+        if (p.is_same(params[name])) decayed = g.weight_decay && g.lr_scale == 1.0;
+    EXPECT_TRUE(decayed) << name;
+  }
+  for (const auto* name : {"blocks.0.att.w0", "blocks.1.att.w0"}) {
+    const auto groups = model->parameter_groups();
+    bool found = false;
+    for (const auto& g : groups)
+      for (const auto& p : g.params)
+        if (p.is_same(params[name])) found = !g.weight_decay && g.lr_scale == 2.0;
+    EXPECT_TRUE(found) << name;
+  }
+  for (const auto* name : {"blocks.0.att.w1", "blocks.0.att.ln_x.weight", "blocks.1.att.x_r", "ln_out.bias"}) {
+    const auto groups = model->parameter_groups();
+    bool plain = false;
+    for (const auto& g : groups)
+      for (const auto& p : g.params)
+        if (p.is_same(params[name])) plain = !g.weight_decay && g.lr_scale == 1.0;
+    EXPECT_TRUE(plain) << name;
+  }
 }
 
 TEST(Models, SaveLoadRoundTrip) {

@@ -14,7 +14,8 @@
 
 #include "core/checkpoint.h"
 #include "core/metrics.h"
-#include "core/run_dir.h"
+#include "core/files.h"
+#include "core/run_directory.h"
 #include "core/train.h"
 
 namespace goose::core {
@@ -108,15 +109,33 @@ TrainConfig small_config() {
   config.final_eval_count = 64;
   config.eval_batch = 32;
   config.seed = 7;
-  config.progress = "off";
   return config;
 }
+
+TrainOptions quiet() {
+  TrainOptions options;
+  options.progress = "off";
+  return options;
+}
+
+// Trains in memory, quietly.
+TrainResult train_quiet(SequenceModel& model, const BatchSource& source, const TrainConfig& config) {
+  return train(model, source, config, nullptr, quiet());
+}
+
 
 std::string temp_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() /
                        ("goose_train_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir.string();
+}
+
+// A fresh run directory holding a config.json, as `gooselab train` starts one.
+RunDirectory created_dir(const std::string& name) {
+  RunDirectory dir(temp_dir(name));
+  dir.create({{"note", "from the test"}}, /*force=*/false);
+  return dir;
 }
 
 std::vector<torch::Tensor> parameters_of(SequenceModel& model) {
@@ -210,11 +229,13 @@ TEST(Train, TinyLstmLearnsParityTo100Percent) {
   config.target_acc = 1.0;
   config.eval_count = 128;
   config.final_eval_count = 256;
-  const TrainResult result = train(*model, source, config);
+  const TrainResult result = train_quiet(*model, source, config);
   EXPECT_EQ(result.stop_reason, "target");
   EXPECT_LT(result.steps, config.steps);
-  EXPECT_EQ(result.validation.sequence_accuracy, 1.0);
-  EXPECT_EQ(result.validation.token_accuracy, 1.0);
+  EXPECT_EQ(result.selected.validation.sequence_accuracy, 1.0);
+  EXPECT_EQ(result.selected.test_train_lengths.sequence_accuracy, 1.0);
+  EXPECT_EQ(result.selected.test_train_lengths.token_accuracy, 1.0);
+  EXPECT_EQ(result.selected.step, result.steps);  // the target was met at the last evaluation
   EXPECT_GT(result.losses.front(), 0.5);
   EXPECT_LT(result.losses.back(), 0.1);
 }
@@ -225,14 +246,14 @@ TEST(Train, SameSeedSameLossesBitForBit) {
   config.steps = 25;
   auto a = seeded_model(5);
   auto b = seeded_model(5);
-  const TrainResult ra = train(*a, source, config);
-  const TrainResult rb = train(*b, source, config);
+  const TrainResult ra = train_quiet(*a, source, config);
+  const TrainResult rb = train_quiet(*b, source, config);
   ASSERT_EQ(ra.losses.size(), 25u);
   EXPECT_EQ(ra.losses, rb.losses);
   // A different data seed gives different losses (the comparison above can fail).
   config.seed = 8;
   auto c = seeded_model(5);
-  EXPECT_NE(train(*c, source, config).losses, ra.losses);
+  EXPECT_NE(train_quiet(*c, source, config).losses, ra.losses);
 }
 
 TEST(Train, FixedTrainingSetIsDeterministic) {
@@ -242,11 +263,11 @@ TEST(Train, FixedTrainingSetIsDeterministic) {
   config.train_size = 48;  // 3 batches per epoch: several epochs, each shuffled
   auto a = seeded_model(5);
   auto b = seeded_model(5);
-  const TrainResult ra = train(*a, source, config);
-  EXPECT_EQ(ra.losses, train(*b, source, config).losses);
+  const TrainResult ra = train_quiet(*a, source, config);
+  EXPECT_EQ(ra.losses, train_quiet(*b, source, config).losses);
   config.train_size = 0;
   auto c = seeded_model(5);
-  EXPECT_NE(train(*c, source, config).losses, ra.losses);
+  EXPECT_NE(train_quiet(*c, source, config).losses, ra.losses);
 }
 
 void expect_same_run(const std::string& dir_a, const std::string& dir_b, SequenceModel& a,
@@ -283,128 +304,118 @@ TEST(Train, ResumeAfterKillEqualsUninterruptedRun) {
     SCOPED_TRACE("train_size " + std::to_string(train_size));
     TrainConfig config = small_config();
     config.train_size = train_size;
-    config.out_dir = temp_dir("whole");
+    RunDirectory whole_dir = created_dir("whole");
     auto whole = seeded_model(9);
-    const TrainResult full = train(*whole, source, config);
+    const TrainResult full = train(*whole, source, config, &whole_dir, quiet());
     EXPECT_EQ(full.steps, 40);
 
     // Killed at step 25: the last checkpoint is at step 20, so steps 21..25 are redone.
-    TrainConfig killed = config;
-    killed.out_dir = temp_dir("killed");
+    RunDirectory killed_dir = created_dir("killed");
+    TrainOptions killed = quiet();
     killed.interrupt_after = 25;
     auto first = seeded_model(9);
-    EXPECT_EQ(train(*first, source, killed).stop_reason, "interrupted");
-    EXPECT_FALSE(file_exists(killed.out_dir + "/result.json"));
-    EXPECT_THROW(train(*first, source, TrainConfig(killed)), std::invalid_argument);  // not empty
+    EXPECT_EQ(train(*first, source, config, &killed_dir, killed).stop_reason, "interrupted");
+    EXPECT_FALSE(killed_dir.finished());
 
-    TrainConfig resumed = config;
-    resumed.out_dir = killed.out_dir;
-    resumed.resume = true;
     auto second = seeded_model(1234);  // weights come from last.pt, not from this seed
-    const TrainResult rest = train(*second, source, resumed);
+    const TrainResult rest = train(*second, source, config, &killed_dir, quiet());
     EXPECT_EQ(rest.steps, 40);
     EXPECT_EQ(rest.losses.size(), 20u);  // steps 21..40
     EXPECT_EQ(std::vector<double>(full.losses.end() - 20, full.losses.end()), rest.losses);
-    expect_same_run(config.out_dir, resumed.out_dir, *whole, *second);
-    EXPECT_TRUE(no_temp_files(resumed.out_dir));
-    fs::remove_all(config.out_dir);
-    fs::remove_all(killed.out_dir);
+    expect_same_run(whole_dir.path(), killed_dir.path(), *whole, *second);
+    EXPECT_TRUE(no_temp_files(killed_dir.path()));
+    fs::remove_all(whole_dir.path());
+    fs::remove_all(killed_dir.path());
   }
 }
 
 TEST(Train, RunDirectoryFiles) {
   ParitySource source;
   TrainConfig config = small_config();
-  config.out_dir = temp_dir("files");
+  RunDirectory dir = created_dir("files");
   auto model = seeded_model(2);
-  train(*model, source, config, {{"note", "from the test"}});
+  train(*model, source, config, &dir, quiet());
   for (const char* name : {"config.json", "metrics.jsonl", "result.json", "last.pt", "best.pt"})
-    EXPECT_TRUE(file_exists(config.out_dir + "/" + name)) << name;
-  EXPECT_TRUE(no_temp_files(config.out_dir));
-  const nlohmann::json run = read_json(config.out_dir + "/config.json");
-  EXPECT_EQ(run["note"], "from the test");
-  EXPECT_EQ(run["train"]["steps"], 40);
-  EXPECT_EQ(run["model"]["arch"], "test-lstm");
-  EXPECT_EQ(run["seed"], 7);
-  EXPECT_TRUE(run.contains("code_version"));
-  const nlohmann::json result = read_json(config.out_dir + "/result.json");
+    EXPECT_TRUE(file_exists(dir.path() + "/" + name)) << name;
+  EXPECT_TRUE(no_temp_files(dir.path()));
+  EXPECT_EQ(dir.read_config()["note"], "from the test");
+  const nlohmann::json result = dir.read_result();
   for (const char* key : {"steps", "stop_reason", "wall_seconds", "tokens_per_second", "num_parameters",
-                          "state_floats", "validation", "lengths", "best_step"})
+                          "state_floats", "selected", "last"})
     EXPECT_TRUE(result.contains(key)) << key;
-  EXPECT_EQ(result["lengths"].size(), 2u);
-  EXPECT_EQ(result["lengths"][1]["length"], 12);
+  EXPECT_EQ(result["last"]["step"], 40);
+  EXPECT_EQ(result["last"]["test"].size(), 2u);
+  EXPECT_EQ(result["last"]["test"][1]["length"], 12);
   EXPECT_EQ(result["num_parameters"], model->num_parameters());
   EXPECT_EQ(result["stop_reason"], "steps");
-  std::ifstream metrics(config.out_dir + "/metrics.jsonl");
-  int lines = 0;
-  for (std::string line; std::getline(metrics, line); ++lines)
-    EXPECT_EQ(nlohmann::json::parse(line)["step"], 10 * (lines + 1));
-  EXPECT_EQ(lines, 4);
-  // A checkpoint restores the weights exactly.
-  auto other = seeded_model(99);
-  const TrainState state = load_checkpoint(config.out_dir + "/last.pt", *other, nullptr);
-  EXPECT_EQ(state.step, 40);
-  fs::remove_all(config.out_dir);
+  const auto lines = dir.read_metrics();
+  ASSERT_EQ(lines.size(), 4u);
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i]["step"], int64_t(10 * (i + 1)));
+  fs::remove_all(dir.path());
 }
 
 TEST(Train, RefusesNonEmptyDirectoryAndTouchesNothing) {
+  const std::string path = temp_dir("busy");
+  fs::create_directories(path);
+  { std::ofstream(path + "/notes.txt") << "mine"; }
+  RunDirectory dir(path);
+  EXPECT_THROW(dir.create({{"a", 1}}, /*force=*/false), std::invalid_argument);
+  EXPECT_EQ(std::distance(fs::directory_iterator(path), fs::directory_iterator()), 1);
   ParitySource source;
   TrainConfig config = small_config();
-  config.out_dir = temp_dir("busy");
-  fs::create_directories(config.out_dir);
-  { std::ofstream(config.out_dir + "/notes.txt") << "mine"; }
-  auto model = seeded_model(2);
-  EXPECT_THROW(train(*model, source, config), std::invalid_argument);
-  EXPECT_EQ(std::distance(fs::directory_iterator(config.out_dir), fs::directory_iterator()), 1);
-  config.force = true;
   config.steps = 10;
-  train(*model, source, config);
-  EXPECT_TRUE(file_exists(config.out_dir + "/result.json"));
-  EXPECT_TRUE(file_exists(config.out_dir + "/notes.txt"));  // force replaces run files only
-  fs::remove_all(config.out_dir);
+  auto model = seeded_model(2);
+  dir.create({{"a", 1}}, /*force=*/true);
+  train(*model, source, config, &dir, quiet());
+  EXPECT_TRUE(dir.finished());
+  EXPECT_TRUE(file_exists(path + "/notes.txt"));  // force replaces run files only
+  dir.create({{"a", 2}}, /*force=*/true);
+  EXPECT_FALSE(dir.finished());
+  EXPECT_FALSE(dir.has_checkpoint());
+  fs::remove_all(path);
 }
 
 TEST(Train, NanLossStopsWithMessageAndKeepsCheckpoint) {
   ParitySource source;
   TrainConfig config = small_config();
-  config.out_dir = temp_dir("nan");
+  RunDirectory dir = created_dir("nan");
   auto model = seeded_model(2, /*nan_output=*/true);
   try {
-    train(*model, source, config);
+    train(*model, source, config, &dir, quiet());
     FAIL() << "no TrainingDiverged";
   } catch (const TrainingDiverged& e) {
     EXPECT_EQ(std::string(e.what()), "loss became NaN at step 1; last good checkpoint kept at " +
-                                         config.out_dir + "/last.pt");
+                                         dir.last_checkpoint());
   }
-  EXPECT_FALSE(file_exists(config.out_dir + "/result.json"));
+  EXPECT_FALSE(dir.finished());
   auto fresh = seeded_model(3);
-  EXPECT_EQ(load_checkpoint(config.out_dir + "/last.pt", *fresh, nullptr).step, 0);
-  EXPECT_TRUE(no_temp_files(config.out_dir));
-  fs::remove_all(config.out_dir);
+  EXPECT_EQ(load_checkpoint(dir.last_checkpoint(), *fresh, nullptr).step, 0);
+  EXPECT_TRUE(no_temp_files(dir.path()));
+  fs::remove_all(dir.path());
 }
 
 TEST(Train, HugeLearningRateDivergesAfterLastGoodCheckpoint) {
   ParitySource source;
   TrainConfig config = small_config();
-  config.out_dir = temp_dir("lr");
+  RunDirectory dir = created_dir("lr");
   config.warmup = 0;
   config.lr = 1e30;
   config.clip = 0;
   auto model = seeded_model(2);
   std::string message;
   try {
-    train(*model, source, config);
+    train(*model, source, config, &dir, quiet());
   } catch (const TrainingDiverged& e) {
     message = e.what();
   }
   EXPECT_NE(message.find(" at step "), std::string::npos) << message;
-  EXPECT_NE(message.find("; last good checkpoint kept at " + config.out_dir + "/last.pt"), std::string::npos);
+  EXPECT_NE(message.find("; last good checkpoint kept at " + dir.last_checkpoint()), std::string::npos);
   EXPECT_TRUE(message.rfind("loss became", 0) == 0 || message.rfind("loss exploded", 0) == 0) << message;
   auto fresh = seeded_model(3);
-  const TrainState state = load_checkpoint(config.out_dir + "/last.pt", *fresh, nullptr);
+  const TrainState state = load_checkpoint(dir.last_checkpoint(), *fresh, nullptr);
   for (const auto& p : fresh->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
   EXPECT_EQ(state.step % config.eval_every, 0);
-  fs::remove_all(config.out_dir);
+  fs::remove_all(dir.path());
 }
 
 TEST(Train, RejectsBadConfiguration) {
@@ -412,13 +423,13 @@ TEST(Train, RejectsBadConfiguration) {
   auto model = seeded_model(2);
   TrainConfig config = small_config();
   config.train_min_len = 9;  // > max
-  EXPECT_THROW(train(*model, source, config), std::invalid_argument);
+  EXPECT_THROW(train_quiet(*model, source, config), std::invalid_argument);
   config = small_config();
   config.train_size = 3;  // smaller than a batch
-  EXPECT_THROW(train(*model, source, config), std::invalid_argument);
+  EXPECT_THROW(train_quiet(*model, source, config), std::invalid_argument);
   config = small_config();
   config.steps = 0;
-  EXPECT_THROW(train(*model, source, config), std::invalid_argument);
+  EXPECT_THROW(train_quiet(*model, source, config), std::invalid_argument);
 }
 
 // ---- run directory helpers ----------------------------------------------------------------

@@ -67,8 +67,8 @@ class Cli : public ::testing::Test {
 };
 
 const std::string kTiny =
-    "--task parity --model lstm --layers 1 --dim 16 --train-len 2..6 --eval-len 8,12 "
-    "--steps 30 --batch 16 --warmup 5 --eval-every 15 --eval-count 32 --final-count 64 "
+    "--task parity --variant lstm --layers 1 --dim 16 --train-len 2..6 --eval-lengths 8,12 "
+    "--steps 30 --batch-size 16 --warmup 5 --eval-every 15 --eval-count 32 --final-eval-count 64 "
     "--threads 1 --progress off";
 
 TEST_F(Cli, TrainThenEval) {
@@ -78,18 +78,24 @@ TEST_F(Cli, TrainThenEval) {
   for (const char* name : {"config.json", "metrics.jsonl", "result.json", "last.pt", "best.pt"})
     EXPECT_TRUE(fs::exists(out + "/" + name)) << name;
   const auto config = nlohmann::json::parse(slurp(out + "/config.json"));
-  EXPECT_EQ(config["options"]["model"], "lstm");
-  EXPECT_EQ(config["options"]["steps"], 30);
-  EXPECT_EQ(config["options"]["eval-len"], "8,12");
-  EXPECT_EQ(config["task"], "parity");
-  EXPECT_TRUE(config.contains("code_version"));
-  EXPECT_TRUE(config.contains("seed"));
+  EXPECT_EQ(config["format"], 2);
+  EXPECT_EQ(config["model"]["arch"], "lstm");
+  EXPECT_EQ(config["variant"], "lstm");
+  EXPECT_EQ(config["train"]["steps"], 30);
+  EXPECT_EQ(config["train"]["eval_lengths"], nlohmann::json({8, 12}));
+  EXPECT_EQ(config["train"]["train_len"], "2..6");
+  EXPECT_EQ(config["task"]["task"], "parity");
+  EXPECT_EQ(config["run_id"].get<std::string>().size(), 16u);
+  EXPECT_EQ(config["session"]["threads"], 1);
+  // A real code version (git describe of the built tree), never "unknown" in a git checkout.
+  EXPECT_NE(config["session"]["code_version"], "unknown");
   const auto result = nlohmann::json::parse(slurp(out + "/result.json"));
   for (const char* key : {"steps", "stop_reason", "wall_seconds", "tokens_per_second", "num_parameters",
-                          "state_floats", "validation", "lengths"})
+                          "state_floats", "selected", "last"})
     EXPECT_TRUE(result.contains(key)) << key;
   EXPECT_EQ(result["steps"], 30);
-  EXPECT_EQ(result["lengths"].size(), 2u);
+  EXPECT_EQ(result["last"]["step"], 30);
+  EXPECT_EQ(result["selected"]["test"].size(), 2u);
 
   const Output eval = run("eval --run " + out + " --lengths 8,20 --count 50 --json --threads 1");
   ASSERT_EQ(eval.code, 0) << eval.err;
@@ -115,19 +121,56 @@ TEST_F(Cli, TrainThenEval) {
   EXPECT_NE(changed.err.find("--steps"), std::string::npos) << changed.err;
 }
 
+// Every option at its default but the budget: eval (no eval lengths were given) and --resume
+// read the configuration back from config.json.
+TEST_F(Cli, EvalAndResumeOfARunWithDefaults) {
+  const std::string out = dir_ + "/defaults";
+  Output train = run("train --task parity --steps 20 --dim 32 --eval-every 10 --eval-count 8 "
+                     "--final-eval-count 8 --progress off --out " + out);
+  ASSERT_EQ(train.code, 0) << train.err;
+  const Output eval = run("eval --run " + out + " --lengths 16,64 --count 10 --json");
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  EXPECT_EQ(nlohmann::json::parse(eval.out)["lengths"].size(), 2u);
+  const Output resumed = run("train --resume --out " + out + " --progress off");
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+}
+
+// A run directory written by gooselab before config format 2 (tests/fixtures/legacy_run:
+// RWKV-7 with the old --relaxed --no-decay-clamp, trained without --eval-len) loads in eval,
+// converted, and is refused by --resume with a clear message.
+TEST_F(Cli, LegacyRunDirectoryLoadsInEval) {
+  const char* source = std::getenv("GOOSE_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "GOOSE_SOURCE_DIR not set (run through ctest)";
+  const std::string legacy = dir_ + "/legacy";
+  fs::copy(std::string(source) + "/tests/fixtures/legacy_run", legacy);
+  const Output eval = run("eval --run " + legacy + " --lengths 8,16 --count 20 --json");
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  const auto json = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(json["variant"], "rwkv7-a2-unclamped");
+  EXPECT_EQ(json["step"], 10);
+  const Output resume = run("train --resume --out " + legacy + " --progress off");
+  EXPECT_EQ(resume.code, 2);
+  EXPECT_NE(resume.err.find("older gooselab"), std::string::npos) << resume.err;
+}
+
 TEST_F(Cli, ConfigFileAndCommandLineOverride) {
   {
     std::ofstream config(dir_ + "/options.json");
-    config << R"({"task": "parity", "model": "lstm", "layers": 1, "dim": 16, "train-len": "2..5",
-                  "eval-len": [7, 9], "steps": 50, "batch": 8, "eval-every": 10,
-                  "eval-count": 16, "final-count": 16, "progress": "off"})";
+    config << R"({"task": "parity", "variant": "lstm", "layers": 1, "dim": 16, "train_len": "2..5",
+                  "eval_lengths": [7, 9], "steps": 50, "batch_size": 8, "eval_every": 10,
+                  "eval_count": 16, "final_eval_count": 16})";
   }
-  const Output ok = run("train --config " + dir_ + "/options.json --steps 10 --threads 1 --out " + dir_ + "/run");
+  const Output ok = run("train --config " + dir_ + "/options.json --steps 10 --threads 1 --progress off --out " + dir_ + "/run");
   ASSERT_EQ(ok.code, 0) << ok.err;
   const auto config = nlohmann::json::parse(slurp(dir_ + "/run/config.json"));
-  EXPECT_EQ(config["options"]["steps"], 10);        // command line wins
-  EXPECT_EQ(config["options"]["batch"], 8);         // from the file
-  EXPECT_EQ(config["options"]["eval-len"], "7,9");  // a JSON list works
+  EXPECT_EQ(config["train"]["steps"], 10);       // command line wins
+  EXPECT_EQ(config["train"]["batch_size"], 8);   // from the file
+  EXPECT_EQ(config["model"]["arch"], "lstm");    // the file's variant
+  EXPECT_EQ(config["train"]["eval_lengths"], nlohmann::json({7, 9}));
+  // Another run's config.json is a --config file too: the same run id.
+  const Output copy = run("train --config " + dir_ + "/run/config.json --threads 1 --progress off --out " + dir_ + "/copy");
+  ASSERT_EQ(copy.code, 0) << copy.err;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir_ + "/copy/config.json"))["run_id"], config["run_id"]);
   {
     std::ofstream config(dir_ + "/bad.json");
     config << R"({"task": "parity", "bogus": 3})";
@@ -149,19 +192,22 @@ TEST_F(Cli, BadInputIsOneLineErrorAndWritesNothing) {
   const Case cases[] = {
       {"--bogus", "1", "bogus"},
       {"--task", "no-such-task", "no-such-task"},
-      {"--eval-len", "40,x", "40,x"},
-      {"--eval-len", "40,-3", "40,-3"},
+      {"--eval-lengths", "40,x", "40,x"},
+      {"--eval-lengths", "40,-3", "40,-3"},
       {"--train-len", "9..3", "9..3"},
-      {"--model", "gru", "gru"},
+      {"--arch", "gru", "gru"},
+      {"--variant", "rwkv9", "rwkv9"},
       {"--objective", "maybe", "maybe"},
       {"--steps", "abc", "steps"},
+      {"--lr", "-1", "lr"},
+      {"--dssm-eigen", "imaginary", "imaginary"},
   };
   const std::vector<std::pair<std::string, std::string>> good = {
-      {"--task", "parity"}, {"--model", "lstm"}, {"--eval-len", "8"}, {"--train-len", "2..6"},
+      {"--task", "parity"}, {"--arch", "lstm"}, {"--eval-lengths", "8"}, {"--train-len", "2..6"},
       {"--objective", "state"}, {"--steps", "5"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.option + " " + c.value);
-    std::string args = "train --layers 1 --dim 16 --batch 4 --threads 1 --progress off --force";
+    std::string args = "train --layers 1 --dim 16 --batch-size 4 --threads 1 --progress off --force";
     bool replaced = false;
     for (const auto& [option, value] : good) {
       const bool mine = option == c.option;
@@ -199,10 +245,10 @@ TEST_F(Cli, CompareQuickWritesSummaryAndSkipsFinishedRuns) {
   EXPECT_EQ(summary["tasks"].size(), 2u);
   for (const auto& r : summary["runs"]) {
     EXPECT_TRUE(fs::exists(r["dir"].get<std::string>() + "/result.json")) << r["dir"];
-    EXPECT_TRUE(r["result"].contains("lengths")) << r.dump();
+    EXPECT_TRUE(r["result"].contains("selected")) << r.dump();
   }
   EXPECT_TRUE(fs::exists(out + "/summary.md"));
-  EXPECT_NE(first.out.find("rwkv7-relaxed"), std::string::npos);
+  EXPECT_NE(first.out.find("rwkv7-a2-unclamped"), std::string::npos);
   if (first.out.find("note: no plot") == std::string::npos) EXPECT_TRUE(fs::exists(out + "/compare.png"));
   // Restarted: every run is found finished, and the numbers are the same.
   fs::remove(out + "/summary.json");

@@ -1,6 +1,7 @@
-// Run directories: atomic file writes (temporary name, then rename), JSON helpers, the
-// metrics log, and the code version recorded with every run.
-// Exports write_file_atomic(), write_json_atomic(), read_json(), append_line(), code_version().
+// Files that survive a kill: atomic writes (temporary name, then rename), JSON reading,
+// whole-line appends, and small directory helpers. The run directory's layout is
+// core/run_directory.h's. Exports write_file_atomic(), write_json_atomic(), read_json(),
+// append_line(), temp_path_for(), rename_file(), file_exists(), dir_is_empty(), make_dirs().
 #pragma once
 #include <string>
 
@@ -28,9 +29,5 @@ bool file_exists(const std::string& path);
 bool dir_is_empty(const std::string& dir);
 // Creates `dir` and its parents.
 void make_dirs(const std::string& dir);
-
-// `git describe --always --dirty` of the source tree this binary was built from, or
-// "unknown" when git or the tree is not available.
-std::string code_version();
 
 }  // namespace goose::core

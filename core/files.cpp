@@ -1,10 +1,10 @@
-// Run directory files: atomic writes by rename, JSON reading and writing, the metrics log,
-// and the code version (asked of git at run time, from the source tree of this file).
-#include "core/run_dir.h"
+// Atomic writes by rename, JSON reading and writing, whole-line appends, directories.
+#include "core/files.h"
+
+#include "core/fault.h"
 
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +23,7 @@ std::string temp_path_for(const std::string& path) {
 }
 
 void rename_file(const std::string& from, const std::string& to) {
+  fault_point("before-rename");
   std::error_code error;
   fs::rename(from, to, error);
   if (error) {
@@ -74,6 +75,11 @@ void append_line(const std::string& path, const std::string& line) {
   std::FILE* file = std::fopen(path.c_str(), "ab");
   if (!file) throw std::runtime_error("cannot append to " + path);
   const std::string text = line + "\n";
+  if (fault_due("metrics-half-line")) {  // a kill in the middle of the write (tests)
+    std::fwrite(text.data(), 1, text.size() / 2, file);
+    std::fflush(file);
+    die_now();
+  }
   const bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
   std::fflush(file);
   std::fclose(file);
@@ -96,26 +102,6 @@ void make_dirs(const std::string& dir) {
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) throw std::invalid_argument("cannot create directory " + dir + ": " + error.message());
-}
-
-std::string code_version() {
-  static const std::string version = [] {
-    const fs::path source_dir = fs::path(__FILE__).parent_path().parent_path();
-    std::error_code error;
-    if (!fs::exists(source_dir / ".git", error)) return std::string("unknown");
-    const std::string command =
-        "git -C '" + source_dir.string() + "' describe --always --dirty 2>/dev/null";
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return std::string("unknown");
-    std::array<char, 256> buffer{};
-    std::string out;
-    while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-    const int status = ::pclose(pipe);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    if (status != 0 || out.empty()) return std::string("unknown");
-    return out;
-  }();
-  return version;
 }
 
 }  // namespace goose::core
