@@ -104,4 +104,12 @@ void make_dirs(const std::string& dir) {
   if (error) throw std::invalid_argument("cannot create directory " + dir + ": " + error.message());
 }
 
+void remove_temporaries(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos) fs::remove(entry.path(), error);
+  }
+}
+
 }  // namespace goose::core

@@ -29,5 +29,7 @@ bool file_exists(const std::string& path);
 bool dir_is_empty(const std::string& dir);
 // Creates `dir` and its parents.
 void make_dirs(const std::string& dir);
+// Removes the temporaries (".NAME.tmp.PID") that writers killed mid-write left in `dir`.
+void remove_temporaries(const std::string& dir);
 
 }  // namespace goose::core

@@ -56,6 +56,7 @@ nlohmann::json to_json(const LengthAccuracy& point) {
   out["count"] = point.count;
   out["token_acc"] = point.token_accuracy;
   out["seq_acc"] = point.sequence_accuracy;
+  out["chance"] = point.chance;
   out["scaled_token_acc"] = point.scaled_token_accuracy;
   return out;
 }
@@ -80,7 +81,8 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
   point.count = count;
   point.token_accuracy = counts.token_accuracy();
   point.sequence_accuracy = counts.sequence_accuracy();
-  point.scaled_token_accuracy = scaled_accuracy(point.token_accuracy, source.chance_accuracy());
+  point.chance = source.chance_accuracy(min_len, max_len);
+  point.scaled_token_accuracy = scaled_accuracy(point.token_accuracy, point.chance);
   return point;
 }
 

@@ -41,6 +41,7 @@ struct LengthAccuracy {
   int64_t count = 0;  // sequences evaluated
   double token_accuracy = 0;
   double sequence_accuracy = 0;
+  double chance = 0;  // the true per-position chance of these lengths (BatchSource::chance_accuracy)
   double scaled_token_accuracy = 0;
 };
 nlohmann::json to_json(const LengthAccuracy& point);

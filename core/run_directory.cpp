@@ -86,14 +86,7 @@ void RunDirectory::write_result(const nlohmann::json& result) const {
   fault_point("result-written");
 }
 
-void RunDirectory::remove_temporaries() const {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(path_, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos)
-      fs::remove(entry.path(), error);
-  }
-}
+void RunDirectory::remove_temporaries() const { core::remove_temporaries(path_); }
 
 void RunDirectory::write_failure(const std::string& reason) const {
   write_json_atomic(failure_path(), {{"error", reason}});

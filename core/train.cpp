@@ -163,8 +163,8 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
   validate(config);
   Optimizer optimizer(model, config);
   TrainState state;
+  if (dir != nullptr) dir->remove_temporaries();  // left by a writer killed mid-write
   if (dir != nullptr && dir->has_checkpoint()) {
-    dir->remove_temporaries();
     state = load_checkpoint(dir->last_checkpoint(), model, &optimizer.adamw());
     dir->truncate_metrics(state.step);
   } else if (dir != nullptr) {

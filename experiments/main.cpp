@@ -18,6 +18,8 @@ const char* kUsage =
     "  train                        train one model on one task into a run directory\n"
     "  eval                         evaluate a trained run at any lengths\n"
     "  compare                      the main job: every architecture on parity and S5\n"
+    "  sweep plan|run|status|collect|slurm\n"
+    "                               studies as files, on local cores or as Slurm job arrays\n"
     "\n"
     "Run 'gooselab <command> --help' for a command's options and an example.\n";
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     if (command == "train") return train_command(args);
     if (command == "eval") return eval_command(args);
     if (command == "compare") return compare_command(args);
+    if (command == "sweep") return sweep_command(args);
     std::cerr << "error: unknown command '" << command << "' (try: gooselab --help)\n";
     return 2;
   } catch (const std::invalid_argument& e) {
