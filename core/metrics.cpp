@@ -80,7 +80,7 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
   point.count = count;
   point.token_accuracy = counts.token_accuracy();
   point.sequence_accuracy = counts.sequence_accuracy();
-  point.scaled_token_accuracy = scaled_accuracy(point.token_accuracy, source.chance_accuracy());
+  point.scaled_token_accuracy = scaled_accuracy(point.token_accuracy, source.chance_accuracy(min_len, max_len));
   return point;
 }
 

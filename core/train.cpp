@@ -357,7 +357,7 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
       run_config["seed"] = config.seed;
       run_config["code_version"] = code_version();
       run_config["data"] = source.describe();
-      run_config["chance_accuracy"] = source.chance_accuracy();
+      run_config["chance_accuracy"] = source.chance_accuracy(config.train_min_len, config.train_max_len);
       run_config["num_parameters"] = model.num_parameters();
       run_config["state_floats"] = model.state_floats();
       write_json_atomic(join_path(config.out_dir, "config.json"), run_config);
@@ -497,7 +497,7 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
   result.state_floats = model.state_floats();
   if (has_dir) {
     nlohmann::json out = result.to_json();
-    out["chance_accuracy"] = source.chance_accuracy();
+    out["chance_accuracy"] = source.chance_accuracy(config.train_min_len, config.train_max_len);
     out["code_version"] = code_version();
     write_json_atomic(join_path(config.out_dir, "result.json"), out);
   }

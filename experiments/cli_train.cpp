@@ -350,7 +350,7 @@ int eval_command(const Args& args) {
   if (vm["json"].as<bool>()) {
     nlohmann::json out = {{"run", run}, {"task", setup.task}, {"checkpoint", checkpoint},
                           {"step", state.step}, {"count", count}, {"seed", vm["seed"].as<uint64_t>()},
-                          {"chance_accuracy", source->chance_accuracy()}};
+                          {"chance_accuracy", source->chance_accuracy(setup.train.train_min_len, setup.train.train_max_len)}};
     nlohmann::json list = nlohmann::json::array();
     for (const auto& point : points) list.push_back(core::to_json(point));
     out["lengths"] = list;
