@@ -71,23 +71,34 @@ void for_each_state_distribution(
   const int symbols = dfa.num_symbols();
   std::vector<CountingSampler::Completions> completions;
   for (const CountingSampler* s : kinds) completions.push_back(s->completions(n));
-  std::vector<double> forward(states, 0.0), next(states);
-  forward[dfa.start] = 1.0;
-  std::vector<std::vector<double>> dists(kinds.size(), std::vector<double>(states));
+  std::vector<std::vector<double>> dists(kinds.size(), std::vector<double>(states, 0.0));
+  for (auto& d : dists) d[dfa.start] = 1.0;
+  std::vector<double> next(states);
   for (int64_t t = 1; t <= n; ++t) {
-    // Forward counts of t-symbol strings per state, rescaled so the largest is 1.
-    std::fill(next.begin(), next.end(), 0.0);
-    for (size_t q = 0; q < states; ++q) {
-      if (forward[q] == 0.0) continue;
-      for (int a = 0; a < symbols; ++a) next[dfa.next(static_cast<int>(q), a)] += forward[q];
-    }
-    const double top = *std::max_element(next.begin(), next.end());
-    for (size_t q = 0; q < states; ++q) forward[q] = next[q] / top;
     for (size_t k = 0; k < kinds.size(); ++k) {
-      const double* back = completions[k].row(n - t);
-      double total = 0;
-      for (size_t q = 0; q < states; ++q) total += dists[k][q] = forward[q] * back[q];
-      for (size_t q = 0; q < states; ++q) dists[k][q] = total > 0 ? dists[k][q] / total : 0.0;
+      // The sampler's step from t-1 to t symbols: n - t symbols remain after it.
+      const double* weight = completions[k].row(n - t);
+      const uint8_t* reach = completions[k].reach(n - t);
+      std::fill(next.begin(), next.end(), 0.0);
+      for (size_t p = 0; p < states; ++p) {
+        const double mass = dists[k][p];
+        if (mass == 0.0) continue;
+        double total = 0;
+        int reachable = 0;
+        for (int a = 0; a < symbols; ++a) {
+          const int q = dfa.next(static_cast<int>(p), a);
+          total += weight[q];
+          reachable += reach[q];
+        }
+        for (int a = 0; a < symbols; ++a) {
+          const int q = dfa.next(static_cast<int>(p), a);
+          if (total > 0)
+            next[q] += mass * weight[q] / total;
+          else if (reachable > 0 && reach[q])
+            next[q] += mass / reachable;
+        }
+      }
+      dists[k].swap(next);
     }
     visit(t, dists);
   }

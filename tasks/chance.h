@@ -1,7 +1,7 @@
 // Per-position state distributions of sampled task strings, the ground for the true chance
 // level (TaskBatchSource::chance_accuracy): exact, by propagating the state distribution of
-// uniform random strings, or by path counting (forward counts x completion counts) for strings
-// uniform among those of a length that end in a target set of states.
+// uniform random strings, or of the counting sampler's own Markov chain for strings uniform
+// among those of a length that end in a target set of states.
 // Exports UniformStateChance, for_each_state_distribution().
 #pragma once
 #include <cstdint>
@@ -48,9 +48,12 @@ class UniformStateChance {
 // Strings uniform among the strings of length n whose final state is in a sampler's target,
 // one sampler per kind of string: calls visit(t, dists) for t = 1..n with
 // dists[k][q] = P(state after t symbols = q) for kind k (all 0 when kind k has no string of
-// length n). Exact up to rounding: P = F_t(q) * B_{n-t}(q) / (number of strings), F the
-// forward counts from the start, B the sampler's completion counts, both rescaled per
-// position. O(n * states * (symbols + kinds)).
+// length n). Computed by propagating the Markov chain CountingSampler::sample walks: from
+// state p with r symbols to go, symbol a with probability B_{r-1}(p.a) / sum_b B_{r-1}(p.b),
+// B its completion counts (the uniform choice among completable symbols where a row
+// underflowed, as sample() does). So it is exact up to rounding and never underflows: the
+// distribution stays normalised however many strings die along the way (mod-arith, dyck).
+// O(n * states * symbols * kinds).
 void for_each_state_distribution(
     const automata::Dfa& dfa, const std::vector<const CountingSampler*>& kinds, int64_t n,
     const std::function<void(int64_t t, const std::vector<std::vector<double>>& dists)>& visit);

@@ -49,10 +49,12 @@ class CountingSampler {
 
   // The completion counts behind sample(), for exact distributions (tasks/chance.h): row(r)[q]
   // is proportional to the number of r-symbol strings leading from state q into the target,
-  // each row scaled by its own factor (its largest entry is 1, or the row is all 0).
+  // each row scaled by its own factor (its largest entry is 1, or the row is all 0);
+  // reach(r)[q] says exactly whether that number is positive.
   class Completions {
    public:
     const double* row(int64_t remaining) const { return &table_->weight[remaining * states_]; }
+    const uint8_t* reach(int64_t remaining) const { return &table_->reach[remaining * states_]; }
 
    private:
     friend class CountingSampler;

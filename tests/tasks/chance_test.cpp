@@ -265,6 +265,37 @@ TEST(Chance, MatchesTheBestGuessOnSampledBatches) {
   }
 }
 
+// Languages whose random strings mostly die (mod-arith, dyck): the distribution of the strings
+// actually drawn must not fade with the dead strings' share as the length grows.
+TEST(Chance, LongStringsOfMostlyDeadLanguages) {
+  const std::vector<std::pair<std::string, Objective>> cases = {
+      {"mod-arith", Objective::State}, {"dyck:2:3", Objective::State}, {"mod-arith", Objective::Accept},
+      {"dyck:1:4", Objective::Accept}};
+  for (const auto& [spec, objective] : cases) {
+    const TaskBatchSource source(make_task(spec), objective);
+    // The best label at a position has probability at least 1 / (number of labels). Two
+    // lengths each, as only odd (mod-arith) or even (dyck) ones have every class.
+    const double near = source.chance_accuracy(2000, 2001), far = source.chance_accuracy(8000, 8001);
+    EXPECT_GE(far, 1.0 / source.num_classes()) << spec;
+    EXPECT_NEAR(near, far, 0.01) << spec << " " << to_string(objective);  // a steady level, not a fade
+  }
+  // Against the best guess measured on 3000 drawn strings of length 3001.
+  for (const char* spec : {"mod-arith", "dyck:2:3"}) {
+    const TaskBatchSource source(make_task(spec), Objective::State);
+    const int64_t n = 3001;
+    std::vector<std::map<int64_t, int64_t>> counts(n);
+    for (const Example& ex : source.examples(3000, n, n, 77))
+      for (int64_t t = 0; t < n; ++t) ++counts[t][ex.labels[t]];
+    double best = 0;
+    for (const auto& c : counts) {
+      int64_t top = 0;
+      for (const auto& [label, k] : c) top = std::max(top, k);
+      best += static_cast<double>(top) / 3000;
+    }
+    EXPECT_NEAR(source.chance_accuracy(n, n), best / n, 0.02) << spec;
+  }
+}
+
 TEST(Chance, LongLengthsAreQuick) {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::pair<std::string, Objective>> cases = {
