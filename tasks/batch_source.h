@@ -49,15 +49,16 @@ class TaskBatchSource : public core::BatchSource {
   // sum over lengths n and positions t of max_label P(label at t | n), divided by the expected
   // number of labelled positions (lengths weighted as sample() draws them). Exact for the
   // state objective (uniform strings: tasks/chance.h's propagation with its steady-state
-  // tail; live strings: path counting), for accept-final (1 / classes: the classes are
-  // balanced) and for accept on multi-class tasks (path counting per class). accept on
+  // tail; live strings: the counting sampler's own chain), for accept-final (1 / classes: the
+  // classes are balanced) and for accept on multi-class tasks (the chain per class). accept on
   // accept/reject tasks: positives and uniform negatives exact, the hard-negative quarter a
   // Monte-Carlo estimate per (length, position): N = clamp(2^21 / n, 256, 4096) hard
   // negatives of length n drawn with seed core::mix_seed(kChanceSeed, n), so the hard
   // quarter's share of P(label at t) has a standard error <= 0.25 * 0.5 / sqrt(N) <= 0.008.
   // Mixture weights are the batch fractions sample() gives a batch whose size is a multiple
   // of 4 (binary) or of the class count. Cached per length (thread-safe); cost per new length
-  // O(n * states * symbols) (hard negatives: O(N * n * (states + symbols))).
+  // O(n * states * symbols * kinds) (hard negatives: O(N * n * (states + symbols))); uniform
+  // strings: O(1) per length once the steady state is found.
   double chance_accuracy(int64_t min_len, int64_t max_len) const override;
   std::string describe() const override;
 
