@@ -99,6 +99,13 @@ std::vector<int> close_subgroup(const FiniteGroup& g, const std::vector<int>& ge
   return elems;
 }
 
+void check_elements(const FiniteGroup& g, const std::vector<int>& elements) {
+  for (int x : elements)
+    if (x < 0 || x >= g.order())
+      throw std::invalid_argument("group " + g.name + ": element " + std::to_string(x) +
+                                  " is out of range 0.." + std::to_string(g.order() - 1));
+}
+
 // The generators, or every element for a hand-made group that lists none.
 std::vector<int> generating_set(const FiniteGroup& g) {
   if (!g.generators.empty() || g.order() == 1) return g.generators;
@@ -461,11 +468,19 @@ std::vector<int> FiniteGroup::generated_elements(const std::vector<int>& gens) c
   return close_subgroup(*this, gens, member);
 }
 
-FiniteGroup FiniteGroup::subgroup(const std::vector<int>& gens, std::vector<int>* local_index) const {
-  for (int x : gens)
-    if (x < 0 || x >= order())
-      throw std::invalid_argument("group " + name + ": element " + std::to_string(x) +
-                                  " is out of range 0.." + std::to_string(order() - 1));
+FiniteGroup FiniteGroup::subgroup(const std::vector<int>& gens, std::vector<int>* local_index) && {
+  check_elements(*this, gens);
+  if (generated_elements(gens).size() != elements.size())
+    return static_cast<const FiniteGroup&>(*this).subgroup(gens, local_index);
+  if (local_index) {
+    local_index->resize(elements.size());
+    std::iota(local_index->begin(), local_index->end(), 0);
+  }
+  return std::move(*this);
+}
+
+FiniteGroup FiniteGroup::subgroup(const std::vector<int>& gens, std::vector<int>* local_index) const& {
+  check_elements(*this, gens);
   const std::vector<int> members = generated_elements(gens);
   const int n = static_cast<int>(members.size());
   std::vector<int> local(order(), -1);

@@ -304,23 +304,25 @@ Task group_task(const std::string& body, const std::string& spec) {
   const std::string which = at == std::string::npos ? "" : body.substr(at + 1);
   if (at != std::string::npos && which.empty())
     spec_fail(spec, "nothing after '@' (all, transpositions, generators or elements)");
-  const FiniteGroup full = automata::parse_group(name);
+  FiniteGroup full = automata::parse_group(name);
   std::vector<int> inputs = group_inputs(full, which, spec);
+  const std::string full_name = full.name;
+  const int full_order = full.order();
   // The transition table has inputs x order entries: refuse what would not fit in memory.
   constexpr double kMaxTableEntries = 1 << 24;
-  if (static_cast<double>(inputs.size()) * full.order() > kMaxTableEntries)
-    spec_fail(spec, std::to_string(inputs.size()) + " inputs x " + std::to_string(full.order()) +
+  if (static_cast<double>(inputs.size()) * full_order > kMaxTableEntries)
+    spec_fail(spec, std::to_string(inputs.size()) + " inputs x " + std::to_string(full_order) +
                         " elements is too large a transition table; restrict the inputs, e.g. " +
                         "group:" + name + "@transpositions");
   Task t;
   std::vector<int> local;
-  t.group = full.subgroup(inputs, &local);
+  t.group = std::move(full).subgroup(inputs, &local);
   for (int& x : inputs) x = local[x];
   t.dfa = t.group->as_dfa(inputs);
   const std::string what = which.empty() ? "all elements" : which;
-  t.description = "group " + full.name + " word problem (order " + std::to_string(full.order()) +
+  t.description = "group " + full_name + " word problem (order " + std::to_string(full_order) +
                   "), inputs: " + what + " (" + std::to_string(inputs.size()) + "), label = running product";
-  if (t.group->order() != full.order())
+  if (t.group->order() != full_order)
     t.description += "; the inputs generate only a subgroup of order " + std::to_string(t.group->order()) +
                      ", whose elements are the labels";
   return t;

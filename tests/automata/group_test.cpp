@@ -234,8 +234,18 @@ TEST(Group, Subgroups) {
   EXPECT_EQ(same.order(), 120);
   EXPECT_EQ(same.element_names, s5.element_names);
   for (int e = 0; e < 120; ++e) EXPECT_EQ(local[e], e);
+  // Moving out: the whole group comes back as it was; a proper subgroup as above.
+  FiniteGroup copy = s5;
+  const FiniteGroup moved = std::move(copy).subgroup(s5.transpositions(), &local);
+  EXPECT_EQ(moved.element_names, s5.element_names);
+  EXPECT_EQ(moved.table, s5.table);
+  for (int e = 0; e < 120; ++e) EXPECT_EQ(local[e], e);
+  FiniteGroup again = s5;
+  EXPECT_EQ(std::move(again).subgroup({t12, t23}).element_names, h.element_names);
   EXPECT_EQ(s5.subgroup({}).order(), 1);
   EXPECT_THROW(s5.subgroup({120}), std::invalid_argument);
+  FiniteGroup bad = s5;
+  EXPECT_THROW(std::move(bad).subgroup({-1}), std::invalid_argument);
 }
 
 TEST(Group, TableAxioms) {
