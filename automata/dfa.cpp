@@ -322,7 +322,9 @@ Dfa dfa_from_json(const std::string& text) {
 
 Dfa read_dfa_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("cannot open DFA file " + path);
+  if (!in)
+    throw std::invalid_argument("cannot open DFA file " + path +
+                                " (check the path; gooselab tasks dfa SPEC --format json writes one)");
   std::stringstream buffer;
   buffer << in.rdbuf();
   try {

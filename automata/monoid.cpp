@@ -1,9 +1,10 @@
 // Transition monoids: closure of the letters' state transformations, and the algebraic
-// class from the maximal subgroups H_e (each acts faithfully on the image of e, so it is
-// handed to the permutation-group code for the derived series).
+// class, group kind and derived length from the maximal subgroups H_e (each acts faithfully
+// on the image of e, so it is handed to the permutation-group code); letters' index and period.
 #include "automata/monoid.h"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -129,6 +130,8 @@ MonoidInfo analyse_monoid(const Dfa& dfa, size_t limit) {
   }
 
   bool aperiodic = true, solvable = true;
+  info.group_kind = GroupKind::Trivial;
+  info.derived_length = 0;
   for (auto& [e_index, members] : groups) {
     info.largest_group_order = std::max(info.largest_group_order, members.size());
     if (members.size() <= 1) continue;
@@ -149,12 +152,66 @@ MonoidInfo analyse_monoid(const Dfa& dfa, size_t limit) {
     FiniteGroup h = detail::group_from_generators(perms, "H_e");
     if (static_cast<size_t>(h.order()) != members.size())
       throw std::logic_error("analyse_monoid: maximal subgroup is not closed");
-    solvable = solvable && h.is_solvable();
+    const int length = h.derived_length();
+    solvable = solvable && length >= 0;
+    info.derived_length = length < 0 || info.derived_length < 0 ? -1 : std::max(info.derived_length, length);
+    info.group_kind = std::max(info.group_kind, h.kind());
   }
   info.algebraic_class = aperiodic  ? AlgebraicClass::Aperiodic
                          : solvable ? AlgebraicClass::Solvable
                                     : AlgebraicClass::NonSolvable;
   return info;
+}
+
+std::vector<LetterCycle> letter_cycles(const Dfa& dfa) {
+  dfa.validate();
+  const int n = dfa.num_states;
+  std::vector<LetterCycle> out;
+  // Per state: tail length before its orbit enters a cycle, and that cycle's length.
+  std::vector<int64_t> tail(n), cycle(n);
+  std::vector<int> path_pos(n, -1);
+  std::vector<int> path;
+  for (int a = 0; a < dfa.num_symbols(); ++a) {
+    std::fill(tail.begin(), tail.end(), -1);
+    std::vector<uint8_t> hit(n, 0);
+    for (int q = 0; q < n; ++q) hit[dfa.next(q, a)] = 1;
+    for (int q = 0; q < n; ++q) {
+      if (tail[q] >= 0) continue;
+      path.clear();
+      int x = q;
+      while (tail[x] < 0 && path_pos[x] < 0) {
+        path_pos[x] = static_cast<int>(path.size());
+        path.push_back(x);
+        x = dfa.next(x, a);
+      }
+      for (int y : path) path_pos[y] = -1;
+      size_t end = path.size();
+      if (tail[x] < 0) {  // the walk closed a new cycle at x
+        const size_t begin = std::find(path.begin(), path.end(), x) - path.begin();
+        for (size_t i = begin; i < end; ++i) {
+          tail[path[i]] = 0;
+          cycle[path[i]] = static_cast<int64_t>(end - begin);
+        }
+        end = begin;
+      }
+      for (size_t i = end; i-- > 0;) {
+        const int next = dfa.next(path[i], a);
+        tail[path[i]] = tail[next] + 1;
+        cycle[path[i]] = cycle[next];
+      }
+    }
+    LetterCycle c;
+    c.index = std::max<int64_t>(1, *std::max_element(tail.begin(), tail.end()));
+    c.period = 1;
+    for (int q = 0; q < n; ++q) {
+      const uint64_t len = static_cast<uint64_t>(cycle[q]);
+      const uint64_t g = std::gcd(c.period, len);
+      c.period = c.period / g > kMaxLetterPeriod / len ? kMaxLetterPeriod : c.period / g * len;
+    }
+    c.permutation = std::count(hit.begin(), hit.end(), 1) == n;
+    out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace goose::automata

@@ -28,9 +28,10 @@ class BatchSource {
                        uint64_t seed) const = 0;
   virtual int64_t vocab_size() const = 0;   // tokens, pad and BOS included
   virtual int64_t num_classes() const = 0;  // label classes
-  virtual double chance_accuracy() const = 0;  // per-position accuracy of the best constant guess
-  // Bridge until tasks/ computes the true per-position chance for a length range.
-  virtual double chance_accuracy(int64_t min_len, int64_t max_len) const { return chance_accuracy(); }
+  // The expected token accuracy, over labelled positions of sequences drawn exactly as sample()
+  // draws them with lengths in [min_len, max_len], of the best predictor that knows only the
+  // position and the sequence length (the "chance" of scaled accuracy).
+  virtual double chance_accuracy(int64_t min_len, int64_t max_len) const = 0;
   virtual std::string describe() const = 0;
 };
 

@@ -1,21 +1,27 @@
 // `gooselab tasks list|show|sample|dfa`: inspect the built-in and user-defined tasks, their
-// minimal DFAs and algebra, and sample labelled strings. Output is built in a string and
-// printed only on success, so a bad input leaves stdout empty.
-#include <iomanip>
+// minimal DFAs and algebra, and sample labelled strings. Text is formatted with fmt and built
+// in a string that is printed only on success, so a bad input leaves stdout empty.
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "automata/dfa.h"
+#include "core/text.h"
 #include "experiments/cli_common.h"
 #include "experiments/commands.h"
-#include "tasks/analysis.h"
 #include "tasks/batch_source.h"
 #include "tasks/labeling.h"
+#include "tasks/registry.h"
 #include "tasks/sampler.h"
 #include "tasks/task.h"
+#include "tasks/task_facts.h"
 
 namespace goose::experiments {
 namespace {
@@ -24,34 +30,74 @@ using nlohmann::json;
 
 constexpr int64_t kDefaultLength = 16;
 constexpr int64_t kDefaultCount = 8;
-constexpr uint64_t kDefaultSeed = 1;
 constexpr int64_t kMaxSampleLength = 1 << 20;
 constexpr int64_t kMaxSampleCount = 1 << 20;
+constexpr size_t kTextWidth = 96;
+constexpr size_t kLabelWidth = 13;  // `tasks show`'s first column
 
-const char* kTasksUsage =
-    "usage: gooselab tasks <list|show|sample|dfa> [options]\n"
-    "\n"
-    "  list                    every built-in task and spec pattern, one line each\n"
-    "  show SPEC [--json]      alphabet, minimal DFA size, monoid, algebraic class, samples\n"
-    "  sample SPEC [options]   labelled samples (--length --count --seed --objective --format)\n"
-    "  dfa SPEC [--format]     the task's minimal DFA as JSON or Graphviz dot\n"
-    "\n"
-    "Task specs: parity, even-pairs, cycle-nav[:N], mod-arith, tomita:1..7, dyck:K:D,\n"
-    "regex:EXPR[@ALPHABET], dfa:PATH.json, group:NAME[@INPUTS]. Objectives: state (DFA state,\n"
-    "or the running product for groups, at every position), accept (accept/reject of every\n"
-    "prefix; mod-arith: the value mod 5 so far, none after an operator), accept-final (the\n"
-    "last position only). Run 'gooselab tasks <subcommand> --help' for details.\n";
+// `text` wrapped at kTextWidth, continuation lines indented by `indent` spaces.
+std::string wrap(const std::string& text, size_t indent) {
+  std::string out, line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (!line.empty() && indent + line.size() + 1 + word.size() > kTextWidth) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  return out + line;
+}
 
-// Symbols joined with spaces, or run together when every symbol is one character.
-std::string join_symbols(const automata::Dfa& dfa, const std::vector<int32_t>& word) {
+// Items joined with `sep`, as many as fit in `budget` characters (at least one), then
+// "… N more": a 168-element alphabet stays one readable line (--json keeps the full list).
+std::string cut_list(const std::vector<std::string>& items, const std::string& sep, size_t budget) {
+  std::string out;
+  size_t shown = 0;
+  for (; shown < items.size(); ++shown) {
+    const std::string next = (shown ? sep : "") + items[shown];
+    const size_t tail = shown + 1 < items.size() ? fmt::format(" … {} more", items.size() - shown - 1).size() : 0;
+    if (shown > 0 && out.size() + next.size() + tail > budget) break;
+    out += next;
+  }
+  if (shown < items.size()) out += fmt::format(" … {} more", items.size() - shown);
+  return out;
+}
+
+std::string usage_text() {
+  std::string specs;
+  for (const tasks::TaskEntry& entry : tasks::task_registry()) specs += (specs.empty() ? "" : ", ") + entry.pattern;
+  return fmt::format(
+      "usage: gooselab tasks <list|show|sample|dfa> [options]\n"
+      "\n"
+      "  list [--markdown]       every task family and built-in task (--markdown: the README table)\n"
+      "  show SPEC [--json]      alphabet, minimal DFA size, monoid, algebra, sample strings\n"
+      "  sample SPEC [options]   labelled samples (--length --count --seed --objective --format)\n"
+      "  dfa SPEC [--format]     the task's minimal DFA as JSON or Graphviz dot\n"
+      "\n"
+      "{}\n"
+      "{}\n"
+      "Run 'gooselab tasks <subcommand> --help' for details.\n",
+      wrap("Task specs: " + specs + " ('gooselab tasks list' describes each).", 0),
+      wrap("Objectives: state (DFA state, or the running product for groups, at every position), "
+           "accept (accept/reject of every prefix; mod-arith: the value mod 5 so far, none after an "
+           "operator), accept-final (the last position only).",
+           0));
+}
+
+// Symbols joined with spaces, or run together when every symbol is one character; cut to
+// `budget` characters when one is given.
+std::string join_symbols(const automata::Dfa& dfa, const std::vector<int32_t>& word, size_t budget = SIZE_MAX) {
+  if (word.empty()) return "(empty)";
   bool single = true;
   for (const auto& s : dfa.alphabet) single = single && s.size() == 1;
-  std::string out;
-  for (size_t i = 0; i < word.size(); ++i) {
-    if (!single && i) out += ' ';
-    out += dfa.alphabet[word[i]];
-  }
-  return word.empty() ? "(empty)" : out;
+  std::vector<std::string> names;
+  for (int32_t s : word) names.push_back(dfa.alphabet[s]);
+  return cut_list(names, single ? "" : " ", budget);
 }
 
 // `options` plus the hidden positional SPEC, for parsing (help shows `options` only).
@@ -67,23 +113,56 @@ std::string spec_argument(const po::variables_map& vm, const std::string& comman
   return vm["spec"].as<std::string>();
 }
 
+// A whole-number option through the one strict parser, within [low, high].
+int64_t int_option(const po::variables_map& vm, const std::string& name, int64_t low, int64_t high,
+                   const std::string& command) {
+  const std::string text = vm[name].as<std::string>();
+  int64_t value = 0;
+  try {
+    value = core::parse_int64(text, command + ": --" + name);
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(high == INT64_MAX
+                                    ? fmt::format("{}: --{} must be a whole number >= {} (got '{}')", command, name,
+                                                  low, text)
+                                    : fmt::format("{}: --{} must be a whole number in [{}, {}] (got '{}')", command,
+                                                  name, low, high, text));
+  }
+  if (value < low || value > high)
+    throw std::invalid_argument(high == INT64_MAX
+                                    ? fmt::format("{}: --{} must be at least {} (got {})", command, name, low, value)
+                                    : fmt::format("{}: --{} must be in [{}, {}] (got {})", command, name, low, high, value));
+  return value;
+}
+
 int list_command(const Args& args) {
   po::options_description options("options");
-  options.add_options()("help,h", "show this help");
+  options.add_options()("help,h", "show this help")("markdown", po::bool_switch(),
+                                                     "print the README's task table (GitHub markdown)");
   if (wants_help(args)) {
-    std::cout << help_text("gooselab tasks list", "Lists every built-in task and spec pattern.",
+    std::cout << help_text("gooselab tasks list [--markdown]",
+                           "Lists every task family (spec pattern and language) and every built-in task\n"
+                           "(a concrete spec, ready for --task). --markdown prints the table the README's\n"
+                           "\"Tasks\" section holds between its tasks-table markers.",
                            options, "gooselab tasks list");
     return 0;
   }
-  parse_options("tasks list", args, options);
-  std::ostringstream out;
-  out << "built-in tasks:\n";
-  for (const auto& t : tasks::builtin_tasks())
-    out << "  " << std::left << std::setw(38) << t.spec << " " << t.description << "\n";
-  out << "spec patterns:\n";
-  for (const auto& t : tasks::task_spec_patterns())
-    out << "  " << std::left << std::setw(38) << t.spec << " " << t.description << "\n";
-  std::cout << out.str();
+  const po::variables_map vm = parse_options("tasks list", args, options);
+  if (vm["markdown"].as<bool>()) {
+    std::cout << tasks::task_table_markdown();
+    return 0;
+  }
+  size_t pattern_width = 0, spec_width = 0;
+  for (const tasks::TaskEntry& entry : tasks::task_registry()) {
+    pattern_width = std::max(pattern_width, entry.pattern.size());
+    for (const std::string& spec : entry.builtins) spec_width = std::max(spec_width, spec.size());
+  }
+  std::string out = "task families (gooselab tasks show SPEC for one task):\n";
+  for (const tasks::TaskEntry& entry : tasks::task_registry())
+    out += fmt::format("  {:<{}}  {}\n", entry.pattern, pattern_width, wrap(entry.summary, pattern_width + 4));
+  out += "built-in tasks:\n";
+  for (const std::string& spec : tasks::builtin_specs())
+    out += fmt::format("  {:<{}}  {}\n", spec, spec_width, wrap(tasks::make_task(spec).description, spec_width + 4));
+  std::cout << out;
   return 0;
 }
 
@@ -112,12 +191,16 @@ int show_command(const Args& args) {
   po::positional_options_description positional;
   positional.add("spec", 1);
   if (wants_help(args)) {
-    std::cout << help_text("gooselab tasks show SPEC [--json]",
-                           "Shows a task: alphabet, states of the minimal complete DFA, transition\n"
-                           "monoid size, algebraic class (aperiodic | solvable | non-solvable),\n"
-                           "commutativity, group order for group tasks, and sample strings\n"
-                           "(accepted and rejected, length <= 8).",
-                           options, "gooselab tasks show group:A4xZ5 --json");
+    std::cout << help_text(
+        "gooselab tasks show SPEC [--json]",
+        "Shows a task: alphabet (long ones cut in text, complete in --json), states of the minimal\n"
+        "complete DFA, transition monoid size, algebraic class (aperiodic | solvable | non-solvable),\n"
+        "commutativity, group order for group tasks, the algebra the theory ranks models by (group\n"
+        "kind: trivial < elementary-abelian-2 < abelian < solvable < non-solvable; derived length:\n"
+        "0 trivial, 1 abelian, -1 non-solvable; whether every input symbol has period <= 2, and\n"
+        "whether each is an involution or idempotent), and sample strings (accepted and rejected,\n"
+        "length <= 8).",
+        options, "gooselab tasks show group:A4xZ5 --json");
     return 0;
   }
   const po::variables_map vm = parse_options("tasks show", args, with_spec(options), positional);
@@ -129,7 +212,7 @@ int show_command(const Args& args) {
   const auto accepted = examples_of(dfa, accepting, 3, 8, 1);
   const auto rejected = examples_of(dfa, rejecting, 3, 8, 2);
   const std::string cls = automata::to_string(facts.algebraic_class);
-  std::ostringstream out;
+  std::string out;
   if (vm["json"].as<bool>()) {
     json j;
     j["spec"] = task.spec;
@@ -140,6 +223,10 @@ int show_command(const Args& args) {
     j["monoid_size"] = facts.monoid_size;
     j["class"] = cls;
     j["commutative"] = facts.commutative;
+    j["group_kind"] = facts.group_kind;
+    j["derived_length"] = facts.derived_length;
+    j["inputs_period_le2"] = facts.inputs_period_le2;
+    j["inputs_involution_or_idempotent"] = facts.inputs_involution_or_idempotent;
     if (facts.group_order) {
       j["order"] = *facts.group_order;
       j["group"] = task.group->name;
@@ -148,36 +235,42 @@ int show_command(const Args& args) {
     j["rejected"] = json::array();
     for (const auto& w : accepted) j["accepted"].push_back(join_symbols(dfa, w));
     for (const auto& w : rejected) j["rejected"].push_back(join_symbols(dfa, w));
-    out << j.dump() << "\n";
+    out = j.dump() + "\n";
   } else {
-    std::string alphabet;
-    for (const auto& s : dfa.alphabet) alphabet += (alphabet.empty() ? "" : " ") + s;
     int num_accepting = 0;
     for (uint8_t a : dfa.accepting) num_accepting += a;
-    out << "task         " << task.spec << "\n"
-        << "description  " << task.description << "\n"
-        << "alphabet     " << facts.alphabet_size << " symbols: " << alphabet << "\n"
-        << "states       " << facts.states << " (minimal complete DFA, " << num_accepting
-        << " accepting)\n"
-        << "monoid       " << facts.monoid_size << " elements, " << cls << ", "
-        << (facts.commutative ? "commutative" : "non-commutative") << "\n";
-    if (facts.group_order) out << "group        " << task.group->name << ", order " << *facts.group_order << "\n";
-    out << "accepted     ";
-    for (size_t i = 0; i < accepted.size(); ++i) out << (i ? "  |  " : "") << join_symbols(dfa, accepted[i]);
-    out << (accepted.empty() ? "(none of length <= 8)" : "") << "\nrejected     ";
-    for (size_t i = 0; i < rejected.size(); ++i) out << (i ? "  |  " : "") << join_symbols(dfa, rejected[i]);
-    out << (rejected.empty() ? "(none of length <= 8)" : "") << "\n";
+    const auto row = [&out](const std::string& label, const std::string& value) {
+      out += fmt::format("{:<{}}{}\n", label, kLabelWidth, value);
+    };
+    const size_t budget = kTextWidth - kLabelWidth;
+    row("task", task.spec);
+    row("description", wrap(task.description, kLabelWidth));
+    const std::string count = fmt::format("{} symbols: ", facts.alphabet_size);
+    row("alphabet", count + cut_list(dfa.alphabet, " ", budget - count.size()));
+    row("states", fmt::format("{} (minimal complete DFA, {} accepting)", facts.states, num_accepting));
+    row("monoid", fmt::format("{} elements, {}, {}", facts.monoid_size, cls,
+                              facts.commutative ? "commutative" : "non-commutative"));
+    if (facts.group_order) row("group", fmt::format("{}, order {}", task.group->name, *facts.group_order));
+    row("group kind", fmt::format("{}, derived length {}{}", facts.group_kind, facts.derived_length,
+                                  facts.derived_length < 0 ? " (not solvable)" : ""));
+    row("inputs", fmt::format("period <= 2: {}; involution or idempotent: {}", facts.inputs_period_le2 ? "yes" : "no",
+                              facts.inputs_involution_or_idempotent ? "yes" : "no"));
+    for (const auto& [label, words] : {std::pair{"accepted", &accepted}, std::pair{"rejected", &rejected}}) {
+      if (words->empty()) row(label, "(none of length <= 8)");
+      for (size_t i = 0; i < words->size(); ++i) row(i ? "" : label, join_symbols(dfa, (*words)[i], budget));
+    }
   }
-  std::cout << out.str();
+  std::cout << out;
   return 0;
 }
 
 int sample_command(const Args& args) {
   po::options_description options("options");
   options.add_options()("help,h", "show this help")(
-      "length", po::value<int64_t>()->default_value(kDefaultLength), "symbols per sample (>= 1)")(
-      "count", po::value<int64_t>()->default_value(kDefaultCount), "number of samples (>= 1)")(
-      "seed", po::value<uint64_t>()->default_value(kDefaultSeed), "random seed (same seed, same output)")(
+      "length", po::value<std::string>()->default_value(std::to_string(kDefaultLength)),
+      "symbols per sample (>= 1)")("count", po::value<std::string>()->default_value(std::to_string(kDefaultCount)),
+                                   "number of samples (>= 1)")(
+      "seed", po::value<std::string>()->default_value("1"), "random seed >= 0 (same seed, same output)")(
       "objective", po::value<std::string>()->default_value("state"), "state | accept | accept-final")(
       "format", po::value<std::string>()->default_value("text"), "text | jsonl");
   po::positional_options_description positional;
@@ -190,40 +283,32 @@ int sample_command(const Args& args) {
         "state / running product. accept, accept-final: balanced classes; for accept/reject tasks\n"
         "half positives (uniform among accepted strings), a quarter uniform negatives, a quarter\n"
         "hard negatives (one symbol substituted in a positive). Text: kind, symbols, labels\n"
-        "('-' = unlabelled). jsonl: kind, symbols, labels (names), tokens and targets as in a\n"
-        "batch (BOS = 1 first, symbol i = token 2+i, target -100 = unlabelled).",
+        "('-' = unlabelled), tab-separated. jsonl: kind, symbols, labels (names), tokens and\n"
+        "targets as in a batch (BOS = 1 first, symbol i = token 2+i, target -100 = unlabelled).",
         options, "gooselab tasks sample tomita:3 --length 12 --count 4 --seed 7 --objective accept");
     return 0;
   }
-  const po::variables_map vm = parse_options("tasks sample", args, with_spec(options), positional);
-  const std::string spec = spec_argument(vm, "tasks sample");
-  const int64_t length = vm["length"].as<int64_t>();
-  const int64_t count = vm["count"].as<int64_t>();
-  const uint64_t seed = vm["seed"].as<uint64_t>();
+  const std::string command = "tasks sample";
+  const po::variables_map vm = parse_options(command, args, with_spec(options), positional);
+  const std::string spec = spec_argument(vm, command);
+  const int64_t length = int_option(vm, "length", 1, kMaxSampleLength, command);
+  const int64_t count = int_option(vm, "count", 1, kMaxSampleCount, command);
+  const uint64_t seed = static_cast<uint64_t>(int_option(vm, "seed", 0, INT64_MAX, command));
   const std::string format = vm["format"].as<std::string>();
-  if (length < 1 || length > kMaxSampleLength)
-    throw std::invalid_argument("tasks sample: --length must be in [1, " + std::to_string(kMaxSampleLength) +
-                                "] (got " + std::to_string(length) + ")");
-  if (count < 1 || count > kMaxSampleCount)
-    throw std::invalid_argument("tasks sample: --count must be in [1, " + std::to_string(kMaxSampleCount) +
-                                "] (got " + std::to_string(count) + ")");
   if (format != "text" && format != "jsonl")
     throw std::invalid_argument("tasks sample: --format must be text or jsonl (got '" + format + "')");
   const tasks::Objective objective = tasks::parse_objective(vm["objective"].as<std::string>());
   const tasks::TaskBatchSource source(tasks::make_task(spec), objective);
   const tasks::Task& task = source.task();
-  std::ostringstream out;
+  std::string out;
   if (format == "text")
-    out << "# " << spec << ", objective " << tasks::to_string(objective) << ", length " << length
-        << ", seed " << seed << "\n";
+    out += fmt::format("# {}, objective {}, length {}, seed {}\n", spec, tasks::to_string(objective), length, seed);
   for (const tasks::Example& ex : source.examples(count, length, length, seed)) {
     if (format == "text") {
-      out << tasks::to_string(ex.kind) << "\t";
-      for (size_t i = 0; i < ex.symbols.size(); ++i) out << (i ? " " : "") << task.dfa.alphabet[ex.symbols[i]];
-      out << "\t";
-      for (size_t i = 0; i < ex.labels.size(); ++i)
-        out << (i ? " " : "") << tasks::class_name(task, objective, ex.labels[i]);
-      out << "\n";
+      std::vector<std::string> symbols, labels;
+      for (int32_t s : ex.symbols) symbols.push_back(task.dfa.alphabet[s]);
+      for (int64_t l : ex.labels) labels.push_back(tasks::class_name(task, objective, l));
+      out += fmt::format("{}\t{}\t{}\n", tasks::to_string(ex.kind), fmt::join(symbols, " "), fmt::join(labels, " "));
     } else {
       json j;
       j["kind"] = tasks::to_string(ex.kind);
@@ -234,20 +319,20 @@ int sample_command(const Args& args) {
       for (size_t i = 0; i < ex.symbols.size(); ++i) {
         j["symbols"].push_back(task.dfa.alphabet[ex.symbols[i]]);
         j["labels"].push_back(tasks::class_name(task, objective, ex.labels[i]));
-        j["tokens"].push_back(2 + ex.symbols[i]);
+        j["tokens"].push_back(core::kFirstSymbolToken + ex.symbols[i]);
         j["targets"].push_back(ex.labels[i]);
       }
-      out << j.dump() << "\n";
+      out += j.dump() + "\n";
     }
   }
-  std::cout << out.str();
+  std::cout << out;
   return 0;
 }
 
 int dfa_command(const Args& args) {
   po::options_description options("options");
-  options.add_options()("help,h", "show this help")(
-      "format", po::value<std::string>()->default_value("json"), "json | dot");
+  options.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("json"),
+                                                     "json | dot");
   po::positional_options_description positional;
   positional.add("spec", 1);
   if (wants_help(args)) {
@@ -272,7 +357,7 @@ int dfa_command(const Args& args) {
 
 int tasks_command(const Args& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kTasksUsage;
+    std::cout << usage_text();
     return 0;
   }
   if (args.empty())
@@ -283,7 +368,7 @@ int tasks_command(const Args& args) {
   if (sub == "show") return show_command(rest);
   if (sub == "sample") return sample_command(rest);
   if (sub == "dfa") return dfa_command(rest);
-  throw std::invalid_argument("tasks: unknown subcommand '" + sub + "' (list, show, sample or dfa)");
+  throw std::invalid_argument("tasks: unknown subcommand '" + sub + "' (list, show, sample or dfa; try: gooselab tasks --help)");
 }
 
 }  // namespace goose::experiments

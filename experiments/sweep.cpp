@@ -29,7 +29,7 @@
 #include "core/run_directory.h"
 #include "core/train.h"
 #include "experiments/run.h"
-#include "tasks/analysis.h"
+#include "tasks/task_facts.h"
 
 namespace goose::experiments {
 

@@ -1,16 +1,16 @@
-// TaskBatchSource (see batch_source.h): per-sequence seeded generation, labelling, padding.
+// TaskBatchSource (see batch_source.h): per-sequence seeded generation, labelling, padding,
+// and the chance level of the data it draws.
 #include "tasks/batch_source.h"
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 
+#include "automata/dfa_build.h"
+#include "core/seed.h"
 #include "tasks/labeling.h"
 
 namespace goose::tasks {
 namespace {
-
-constexpr uint64_t kChanceSeed = 0x5EED0C4A4CEull;
 
 void check_range(int64_t batch_size, int64_t min_len, int64_t max_len) {
   if (batch_size < 1)
@@ -39,17 +39,18 @@ std::string to_string(SampleKind kind) {
 TaskBatchSource::TaskBatchSource(Task task, Objective objective)
     : task_(std::move(task)), objective_(objective) {
   const automata::Dfa& dfa = task_.dfa;
+  if (dfa.num_symbols() < 1)
+    throw std::invalid_argument("task " + task_.spec + " has no input symbols (an empty alphabet)");
   binary_ = task_.outputs.empty();
   if (objective_ == Objective::State) {
-    if (task_.live_only) live_sampler_ = std::make_unique<CountingSampler>(dfa, live_states(dfa));
-    chance_ = task_.group ? 1.0 / task_.group->order() : measure_chance(512, 1, 64, kChanceSeed);
+    if (task_.live_only) live_sampler_ = std::make_unique<CountingSampler>(dfa, automata::live_states(dfa));
+    uniform_chance_ = std::make_unique<UniformStateChance>(dfa);
   } else {
     for (int c = 0; c < task_.num_outputs(); ++c) {
       std::vector<uint8_t> target(dfa.num_states);
       for (int q = 0; q < dfa.num_states; ++q) target[q] = task_.output_of(q) == c;
       class_samplers_.push_back(std::make_unique<CountingSampler>(dfa, std::move(target)));
     }
-    chance_ = 1.0 / task_.num_outputs();
   }
 }
 
@@ -94,7 +95,7 @@ struct Draw {
 
 Draw start_sequence(uint64_t seed, int64_t index, int64_t min_len, int64_t max_len,
                     const std::vector<int64_t>& lengths) {
-  Draw d{Rng(mix_seed(seed, static_cast<uint64_t>(index))), 0};
+  Draw d{Rng(core::mix_seed(seed, static_cast<uint64_t>(index))), 0};
   if (lengths.empty())
     d.length = min_len + d.rng.below(static_cast<uint32_t>(max_len - min_len + 1));
   else
@@ -175,13 +176,13 @@ core::Batch TaskBatchSource::sample(int64_t batch_size, int64_t min_len, int64_t
     if (fast) {
       const int64_t n = draws[i].length;
       sample_uniform_states<int64_t>(task_.dfa, n, draws[i].rng, tok + 1, tgt + 1);
-      for (int64_t t = 1; t <= n; ++t) tok[t] += 2;
+      for (int64_t t = 1; t <= n; ++t) tok[t] += core::kFirstSymbolToken;
       lengths[i] = n;
     } else {
       const Example& ex = slow[i];
       const int64_t n = static_cast<int64_t>(ex.symbols.size());
       for (int64_t t = 0; t < n; ++t) {
-        tok[t + 1] = 2 + ex.symbols[t];
+        tok[t + 1] = core::kFirstSymbolToken + ex.symbols[t];
         tgt[t + 1] = ex.labels[t];
       }
       lengths[i] = n;
@@ -190,19 +191,89 @@ core::Batch TaskBatchSource::sample(int64_t batch_size, int64_t min_len, int64_t
   return batch;
 }
 
-double TaskBatchSource::measure_chance(int64_t count, int64_t min_len, int64_t max_len,
-                                       uint64_t seed) const {
-  std::map<int64_t, int64_t> freq;
-  int64_t total = 0;
-  for (const Example& ex : examples(count, min_len, max_len, seed))
-    for (int64_t label : ex.labels)
-      if (label != core::kIgnoreIndex) {
-        ++freq[label];
-        ++total;
+TaskBatchSource::ChanceSums TaskBatchSource::length_chance(int64_t n) const {
+  const auto cached = chance_cache_.find(n);
+  if (cached != chance_cache_.end()) return cached->second;
+  const automata::Dfa& dfa = task_.dfa;
+  ChanceSums sums;
+  if (objective_ == Objective::State) {
+    if (live_sampler_ && live_sampler_->possible(n)) {
+      for_each_state_distribution(dfa, {live_sampler_.get()}, n,
+                                  [&](int64_t, const std::vector<std::vector<double>>& dists) {
+                                    sums.correct += *std::max_element(dists[0].begin(), dists[0].end());
+                                  });
+    } else {  // examples() draws uniform strings when no live string has this length
+      sums.correct = uniform_chance_->best_sum(n);
+    }
+    sums.labelled = static_cast<double>(n);
+  } else if (objective_ == Objective::AcceptFinal) {
+    sums.correct = 1.0 / task_.num_outputs();  // one labelled position, classes balanced
+    sums.labelled = 1;
+  } else if (!binary_) {
+    // Class c (a share 1/C of the sequences) is uniform among the strings whose last label is c.
+    const int classes = task_.num_outputs();
+    std::vector<const CountingSampler*> kinds;
+    for (const auto& s : class_samplers_) kinds.push_back(s.get());
+    std::vector<double> p(classes);
+    for_each_state_distribution(dfa, kinds, n, [&](int64_t, const std::vector<std::vector<double>>& dists) {
+      std::fill(p.begin(), p.end(), 0.0);
+      for (int c = 0; c < classes; ++c)
+        for (int q = 0; q < dfa.num_states; ++q)
+          if (task_.output_of(q) >= 0) p[task_.output_of(q)] += dists[c][q] / classes;
+      sums.correct += *std::max_element(p.begin(), p.end());
+      for (double x : p) sums.labelled += x;
+    });
+  } else {
+    // Half positives, a quarter uniform negatives (both exact), a quarter hard negatives
+    // (Monte-Carlo, drawn exactly as examples() draws them).
+    std::vector<double> hard_accept(n + 1, 0.0);
+    const int64_t draws = std::clamp<int64_t>((int64_t{1} << 21) / n, 256, 4096);
+    Rng rng(core::mix_seed(kChanceSeed, static_cast<uint64_t>(n)));
+    std::vector<int32_t> positive(n), word(n);
+    for (int64_t i = 0; i < draws; ++i) {
+      class_samplers_[1]->sample(n, rng, positive.data());
+      if (!hard_negative(dfa, positive.data(), n, rng, word.data())) class_samplers_[0]->sample(n, rng, word.data());
+      int q = dfa.start;
+      for (int64_t t = 1; t <= n; ++t) {
+        q = dfa.next(q, word[t - 1]);
+        hard_accept[t] += dfa.accepting[q];
       }
-  int64_t best = 0;
-  for (const auto& kv : freq) best = std::max(best, kv.second);
-  return total ? static_cast<double>(best) / total : 0.0;
+    }
+    for_each_state_distribution(
+        dfa, {class_samplers_[1].get(), class_samplers_[0].get()}, n,
+        [&](int64_t t, const std::vector<std::vector<double>>& dists) {
+          double accept = 0.25 * hard_accept[t] / static_cast<double>(draws);
+          for (int q = 0; q < dfa.num_states; ++q)
+            if (dfa.accepting[q]) accept += 0.5 * dists[0][q] + 0.25 * dists[1][q];
+          sums.correct += std::max(accept, 1.0 - accept);
+        });
+    sums.labelled = static_cast<double>(n);
+  }
+  chance_cache_[n] = sums;
+  return sums;
+}
+
+double TaskBatchSource::chance_accuracy(int64_t min_len, int64_t max_len) const {
+  check_range(1, min_len, max_len);
+  double correct = 0, labelled = 0;
+  if (objective_ == Objective::State && !live_sampler_) {
+    // Lengths uniform in [min, max]; every position labelled.
+    for (int64_t n = min_len; n <= max_len; ++n) {
+      correct += uniform_chance_->best_sum(n);
+      labelled += static_cast<double>(n);
+    }
+    return correct / labelled;
+  }
+  std::vector<int64_t> lengths = usable_lengths(min_len, max_len);
+  if (lengths.empty())  // the state objective draws every length
+    for (int64_t n = min_len; n <= max_len; ++n) lengths.push_back(n);
+  std::lock_guard<std::mutex> lock(chance_mutex_);
+  for (int64_t n : lengths) {
+    const ChanceSums sums = length_chance(n);
+    correct += sums.correct;
+    labelled += sums.labelled;
+  }
+  return labelled > 0 ? correct / labelled : 0.0;
 }
 
 std::unique_ptr<core::BatchSource> make_batch_source(const Task& task, Objective objective) {

@@ -1,6 +1,6 @@
-// The tasks' own deterministic random numbers: splitmix64 for seeding and xoshiro256**
-// for the hot sampling loops (never torch's global RNG, so threads and libraries cannot
-// change the data). Exports splitmix64(), mix_seed(), Rng.
+// The tasks' own deterministic random numbers: xoshiro256** for the hot sampling loops,
+// seeded through splitmix64 (never torch's global RNG, so threads and libraries cannot
+// change the data). Per-stream seeds come from core::mix_seed. Exports splitmix64(), Rng.
 #pragma once
 #include <cstdint>
 
@@ -11,13 +11,6 @@ inline uint64_t splitmix64(uint64_t& state) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
-}
-
-// A seed for stream `index` of `seed` (e.g. sequence i of a batch), independent of order.
-inline uint64_t mix_seed(uint64_t seed, uint64_t index) {
-  uint64_t s = seed ^ (index * 0xD1B54A32D192ED03ull + 0x8CB92BA72F3D8DD7ull);
-  splitmix64(s);
-  return splitmix64(s);
 }
 
 class Rng {

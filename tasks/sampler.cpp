@@ -56,6 +56,13 @@ std::shared_ptr<const CountingSampler::Table> CountingSampler::table(int64_t len
   return table_;
 }
 
+CountingSampler::Completions CountingSampler::completions(int64_t max_remaining) const {
+  Completions c;
+  c.table_ = table(max_remaining);
+  c.states_ = static_cast<size_t>(dfa_.num_states);
+  return c;
+}
+
 bool CountingSampler::possible(int64_t length) const {
   return table(length)->reach[length * dfa_.num_states + dfa_.start] != 0;
 }
@@ -127,27 +134,6 @@ bool hard_negative(const automata::Dfa& dfa, const int32_t* word, int64_t n, Rng
   std::copy(word, word + n, out);
   out[best_i] = best_a;
   return true;
-}
-
-std::vector<uint8_t> live_states(const automata::Dfa& dfa) {
-  // Backward search from the accepting states over reversed transitions.
-  std::vector<std::vector<int32_t>> from(dfa.num_states);
-  for (int q = 0; q < dfa.num_states; ++q)
-    for (int a = 0; a < dfa.num_symbols(); ++a) from[dfa.next(q, a)].push_back(q);
-  std::vector<uint8_t> live(dfa.num_states, 0);
-  std::vector<int32_t> queue;
-  for (int q = 0; q < dfa.num_states; ++q)
-    if (dfa.accepting[q]) {
-      live[q] = 1;
-      queue.push_back(q);
-    }
-  for (size_t i = 0; i < queue.size(); ++i)
-    for (int32_t p : from[queue[i]])
-      if (!live[p]) {
-        live[p] = 1;
-        queue.push_back(p);
-      }
-  return live;
 }
 
 }  // namespace goose::tasks

@@ -2,6 +2,7 @@
 // path), strings uniform among those of a length that end in a chosen set of states
 // (positives, negatives, one label class, live strings) by counting completions, and hard
 // negatives (single-symbol substitutions of a positive that the DFA rejects).
+// Exports sample_uniform_states(), CountingSampler, hard_negative().
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -34,18 +35,35 @@ inline void sample_uniform_states(const automata::Dfa& dfa, int64_t length, Rng&
 // ratios without overflow: 120^256 does not fit anywhere), plus exact reachability bits.
 // Tables grow on demand and are shared immutably, so concurrent use is safe.
 class CountingSampler {
+  struct Table {
+    int64_t max_len = -1;
+    std::vector<double> weight;   // [(r) * states + q]: scaled count of r-symbol completions
+    std::vector<uint8_t> reach;   // same index: count > 0, exactly
+  };
+
  public:
   CountingSampler(const automata::Dfa& dfa, std::vector<uint8_t> target);
   bool possible(int64_t length) const;  // some string of this length ends in target
   // Writes `length` symbols; false (nothing written) when no such string exists.
   bool sample(int64_t length, Rng& rng, int32_t* out) const;
 
- private:
-  struct Table {
-    int64_t max_len = -1;
-    std::vector<double> weight;   // [(r) * states + q]: scaled count of r-symbol completions
-    std::vector<uint8_t> reach;   // same index: count > 0, exactly
+  // The completion counts behind sample(), for exact distributions (tasks/chance.h): row(r)[q]
+  // is proportional to the number of r-symbol strings leading from state q into the target,
+  // each row scaled by its own factor (its largest entry is 1, or the row is all 0);
+  // reach(r)[q] says exactly whether that number is positive.
+  class Completions {
+   public:
+    const double* row(int64_t remaining) const { return &table_->weight[remaining * states_]; }
+    const uint8_t* reach(int64_t remaining) const { return &table_->reach[remaining * states_]; }
+
+   private:
+    friend class CountingSampler;
+    std::shared_ptr<const Table> table_;
+    size_t states_ = 0;
   };
+  Completions completions(int64_t max_remaining) const;  // rows 0..max_remaining
+
+ private:
   std::shared_ptr<const Table> table(int64_t length) const;
 
   automata::Dfa dfa_;
@@ -55,10 +73,11 @@ class CountingSampler {
 };
 
 // A single-symbol substitution of word[0..n) that `dfa` rejects, uniform among all such
-// substitutions, into out[]. False when every substitution is accepted.
+// substitutions (pairs of a position i and a symbol a != word[i]), into out[]. False (out
+// untouched) when every substitution is accepted. TaskBatchSource's hard negatives apply it to
+// a positive drawn uniformly among the accepted strings of the length, so a hard negative v has
+// P(v) = sum over accepted w with v in R(w) of 1 / (#accepted * |R(w)|), R(w) = w's rejected
+// substitutions; when R(w) is empty a uniform negative is drawn instead.
 bool hard_negative(const automata::Dfa& dfa, const int32_t* word, int64_t n, Rng& rng, int32_t* out);
-
-// Per state: 1 when some accepting state is reachable from it (0 = dead).
-std::vector<uint8_t> live_states(const automata::Dfa& dfa);
 
 }  // namespace goose::tasks

@@ -1,6 +1,6 @@
-// Task specs ("parity", "tomita:3", "regex:(ab)*", "dfa:F.json", "group:S5", ...) turned into
-// a Task: the language's minimal DFA (and group), plus the labelled batches core trains on.
-// Exports Objective, Task, make_task(), builtin_tasks(), make_batch_source().
+// A Task: the language's minimal DFA (and group) behind a spec ("parity", "tomita:3",
+// "regex:(ab)*", "dfa:F.json", "group:S5", ...; the families are in tasks/registry.h), plus the
+// labelled batches core trains on. Exports Objective, Task, make_task(), make_batch_source().
 #pragma once
 #include <memory>
 #include <optional>
@@ -39,18 +39,12 @@ struct Task {
   int output_of(int state) const { return outputs.empty() ? dfa.accepting[state] : outputs[state]; }
 };
 
-// Throws std::invalid_argument ("unknown task 'x' (try: gooselab tasks list)", bad regex, ...).
+// The task a spec names, built by its registry entry (tasks/registry.cpp). Throws
+// std::invalid_argument ("unknown task 'x' (try: gooselab tasks list)", bad regex, ...).
 Task make_task(const std::string& spec);
 
-struct TaskInfo {
-  std::string spec;
-  std::string description;
-};
-std::vector<TaskInfo> builtin_tasks();      // concrete specs, each constructs
-std::vector<TaskInfo> task_spec_patterns();  // parametrised forms (regex:EXPR@ABC, dfa:PATH, ...)
-
-// Labelled batches of the task (tokens: BOS, then 2 + symbol index). For accept objectives
-// the batches are balanced positives / negatives (hard negatives included).
+// Labelled batches of the task (tokens: BOS, then core::kFirstSymbolToken + symbol index).
+// For accept objectives the batches are balanced positives / negatives (hard negatives included).
 std::unique_ptr<core::BatchSource> make_batch_source(const Task& task, Objective objective);
 
 }  // namespace goose::tasks

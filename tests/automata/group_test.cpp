@@ -2,6 +2,7 @@
 // and generated groups, table axioms, and the word-problem DFA against direct products.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -142,6 +143,109 @@ TEST(Group, SolvabilityAndCommutativity) {
   EXPECT_TRUE(parse_group("S1").is_solvable());
   EXPECT_TRUE(parse_group("S2").is_abelian());
   EXPECT_FALSE(parse_group("S3").is_abelian());
+}
+
+TEST(Group, DerivedLengthsOfKnownGroups) {
+  // Known derived series: S4 > A4 > V4 > 1, A4 > V4 > 1, S3 > Z3 > 1, D4 > Z2 > 1.
+  const std::vector<std::pair<std::string, int>> known = {
+      {"S1", 0}, {"Z1", 0}, {"Z2", 1}, {"Z60", 1}, {"D2", 1}, {"S3", 2}, {"D4", 2}, {"D6", 2},
+      {"A4", 2}, {"A4xZ5", 2}, {"S4", 3}, {"S4xZ2", 3}, {"S3xS4", 3}, {"A5", -1}, {"S5", -1},
+      {"A5xZ2", -1}, {"(4,6)(5,7),(1,2,4)(3,6,5)", -1}};
+  for (const auto& [spec, length] : known) {
+    const FiniteGroup g = parse_group(spec);
+    EXPECT_EQ(g.derived_length(), length) << spec;
+    EXPECT_EQ(g.is_solvable(), length >= 0) << spec;
+  }
+  EXPECT_EQ(parse_group("(4,6)(5,7),(1,2,4)(3,6,5)").order(), 168);
+}
+
+TEST(Group, KindsRankTheGroups) {
+  const std::vector<std::pair<std::string, GroupKind>> known = {
+      {"Z1", GroupKind::Trivial},
+      {"Z2", GroupKind::ElementaryAbelian2},
+      {"D2", GroupKind::ElementaryAbelian2},  // Klein four-group
+      {"Z2xZ2xZ2", GroupKind::ElementaryAbelian2},
+      {"Z3", GroupKind::Abelian},
+      {"Z4", GroupKind::Abelian},
+      {"Z2xZ4", GroupKind::Abelian},
+      {"Z60", GroupKind::Abelian},
+      {"S3", GroupKind::Solvable},
+      {"A4xZ5", GroupKind::Solvable},
+      {"S4", GroupKind::Solvable},
+      {"A5", GroupKind::NonSolvable},
+      {"S5", GroupKind::NonSolvable}};
+  for (const auto& [spec, kind] : known) EXPECT_EQ(to_string(parse_group(spec).kind()), to_string(kind)) << spec;
+  EXPECT_EQ(to_string(GroupKind::Trivial), "trivial");
+  EXPECT_EQ(to_string(GroupKind::ElementaryAbelian2), "elementary-abelian-2");
+  EXPECT_EQ(to_string(GroupKind::Abelian), "abelian");
+  EXPECT_EQ(to_string(GroupKind::Solvable), "solvable");
+  EXPECT_EQ(to_string(GroupKind::NonSolvable), "non-solvable");
+  EXPECT_LT(GroupKind::ElementaryAbelian2, GroupKind::Abelian);  // the ranking is the enum order
+  EXPECT_LT(GroupKind::Solvable, GroupKind::NonSolvable);
+}
+
+TEST(Group, AbelianFromGeneratorsAgreesWithTheTable) {
+  for (const char* spec : {"S3", "D2", "D4", "Z12", "A4xZ5", "Z2xZ3", "S3xZ2", "(1,2)(3,4),(1,3)(2,4)", "S1"}) {
+    const FiniteGroup g = parse_group(spec);
+    bool all_pairs = true;
+    for (int a = 0; a < g.order(); ++a)
+      for (int b = 0; b < g.order(); ++b) all_pairs = all_pairs && g.multiply(a, b) == g.multiply(b, a);
+    EXPECT_EQ(g.is_abelian(), all_pairs) << spec;
+  }
+}
+
+TEST(Group, ElementOrders) {
+  const FiniteGroup s5 = parse_group("S5");
+  for (int e = 0; e < s5.order(); ++e) {
+    // Order of a permutation: the lcm of its cycle lengths, read from cycle notation.
+    Permutation p = s5.elements[e], power = p;
+    int k = 1;
+    while (power != parse_cycles("()", 5)) power = compose(power, p), ++k;
+    EXPECT_EQ(s5.element_order(e), k) << s5.element_names[e];
+  }
+  EXPECT_EQ(s5.element_order(s5.index_of("(1,2,3,4,5)")), 5);
+  EXPECT_EQ(s5.element_order(s5.index_of("(1,2)(3,4,5)")), 6);
+  EXPECT_EQ(s5.element_order(0), 1);
+  const FiniteGroup z60 = parse_group("Z60");
+  EXPECT_EQ(z60.element_order(z60.index_of("1")), 60);
+  EXPECT_EQ(z60.element_order(z60.index_of("25")), 12);
+}
+
+TEST(Group, Subgroups) {
+  const FiniteGroup s5 = parse_group("S5");
+  const int t12 = s5.index_of("(1,2)"), t23 = s5.index_of("(2,3)");
+  // Generated elements: identity first, closed, of the right order.
+  const std::vector<int> s3 = s5.generated_elements({t12, t23});
+  EXPECT_EQ(s3.size(), 6u);
+  EXPECT_EQ(s3[0], s5.identity());
+  std::vector<int> local;
+  const FiniteGroup h = s5.subgroup({t12, t23}, &local);
+  EXPECT_EQ(h.order(), 6);
+  check_group_axioms(h);
+  EXPECT_EQ(h.derived_length(), 2);  // S3
+  ASSERT_EQ(local.size(), 120u);
+  EXPECT_EQ(std::count_if(local.begin(), local.end(), [](int x) { return x >= 0; }), 6);
+  EXPECT_EQ(h.elements[local[t12]], s5.elements[t12]);
+  EXPECT_EQ(h.generators, (std::vector<int>{local[t12], local[t23]}));
+  for (int a : s3)
+    for (int b : s3) EXPECT_EQ(h.elements[h.multiply(local[a], local[b])], s5.elements[s5.multiply(a, b)]);
+  // The whole group keeps its numbering and the local map is the identity.
+  const FiniteGroup same = s5.subgroup(s5.transpositions(), &local);
+  EXPECT_EQ(same.order(), 120);
+  EXPECT_EQ(same.element_names, s5.element_names);
+  for (int e = 0; e < 120; ++e) EXPECT_EQ(local[e], e);
+  // Moving out: the whole group comes back as it was; a proper subgroup as above.
+  FiniteGroup copy = s5;
+  const FiniteGroup moved = std::move(copy).subgroup(s5.transpositions(), &local);
+  EXPECT_EQ(moved.element_names, s5.element_names);
+  EXPECT_EQ(moved.table, s5.table);
+  for (int e = 0; e < 120; ++e) EXPECT_EQ(local[e], e);
+  FiniteGroup again = s5;
+  EXPECT_EQ(std::move(again).subgroup({t12, t23}).element_names, h.element_names);
+  EXPECT_EQ(s5.subgroup({}).order(), 1);
+  EXPECT_THROW(s5.subgroup({120}), std::invalid_argument);
+  FiniteGroup bad = s5;
+  EXPECT_THROW(std::move(bad).subgroup({-1}), std::invalid_argument);
 }
 
 TEST(Group, TableAxioms) {

@@ -1,8 +1,12 @@
-// Tests for automata/monoid: sizes and algebraic classes of transition monoids of known
-// languages (parity, star-free, group word problems) and the size limit.
+// Tests for automata/monoid: sizes, algebraic classes, group kinds and derived lengths of
+// transition monoids of known languages (parity, star-free, group word problems, groups inside
+// non-group monoids), the size limit, and letters' index and period against direct powering.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <stdexcept>
+#include <tuple>
 
 #include "automata/group.h"
 #include "automata/monoid.h"
@@ -114,6 +118,152 @@ TEST(Monoid, NonSolvableGroupInsideANonGroupMonoid) {
   EXPECT_EQ(m.size, 120u + 120u);  // the group, plus a constant map to each element
   EXPECT_EQ(m.algebraic_class, AlgebraicClass::NonSolvable);
   EXPECT_EQ(m.largest_group_order, 120u);
+}
+
+TEST(Monoid, GroupKindAndDerivedLengthOverMaximalSubgroups) {
+  struct Case {
+    std::string pattern, alphabet;
+    GroupKind kind;
+    int derived_length;
+  };
+  const std::vector<Case> cases = {
+      {"(ab)*", "ab", GroupKind::Trivial, 0},
+      {"(a|b)*a(a|b)(a|b)", "ab", GroupKind::Trivial, 0},
+      {"(b*ab*a)*b*", "ab", GroupKind::ElementaryAbelian2, 1},  // parity
+      {"(aa)*", "ab", GroupKind::ElementaryAbelian2, 1},        // Z2 inside a non-group monoid
+      {"(aaa)*b", "ab", GroupKind::Abelian, 1},                 // Z3 inside
+      {"((a|b)(a|b)(a|b))*", "ab", GroupKind::Abelian, 1},      // length mod 3
+  };
+  for (const auto& c : cases) {
+    const MonoidInfo m = of_regex(c.pattern, c.alphabet);
+    EXPECT_EQ(to_string(m.group_kind), to_string(c.kind)) << c.pattern;
+    EXPECT_EQ(m.derived_length, c.derived_length) << c.pattern;
+    EXPECT_EQ(m.group_kind == GroupKind::Trivial, m.algebraic_class == AlgebraicClass::Aperiodic) << c.pattern;
+  }
+  const std::vector<std::tuple<std::string, GroupKind, int>> groups = {
+      {"Z60", GroupKind::Abelian, 1},   {"A4xZ5", GroupKind::Solvable, 2}, {"S4", GroupKind::Solvable, 3},
+      {"S3", GroupKind::Solvable, 2},   {"A5", GroupKind::NonSolvable, -1}, {"D2", GroupKind::ElementaryAbelian2, 1}};
+  for (const auto& [spec, kind, length] : groups) {
+    const MonoidInfo m = of_group(spec);
+    EXPECT_EQ(to_string(m.group_kind), to_string(kind)) << spec;
+    EXPECT_EQ(m.derived_length, length) << spec;
+  }
+}
+
+TEST(Monoid, WorstSubgroupWins) {
+  // S3 acting on states 0..5 (regular action on the letters x = (1,2), y = (1,2,3)), plus
+  // a Z2 on two more states swapped by z: the worst maximal subgroup decides (S3: solvable, 2).
+  const FiniteGroup s3 = parse_group("S3");
+  const Dfa g = s3.as_dfa({s3.index_of("(1,2)"), s3.index_of("(1,2,3)")});
+  Dfa d;
+  d.alphabet = {"x", "y", "z"};
+  d.num_states = 8;
+  d.accepting = {1, 0, 0, 0, 0, 0, 1, 0};
+  for (int q = 0; q < 6; ++q) d.delta.insert(d.delta.end(), {g.next(q, 0), g.next(q, 1), 6});
+  d.delta.insert(d.delta.end(), {6, 6, 7});
+  d.delta.insert(d.delta.end(), {7, 7, 6});
+  const MonoidInfo m = analyse_monoid(minimize(d));
+  EXPECT_EQ(to_string(m.group_kind), "solvable");
+  EXPECT_EQ(m.derived_length, 2);
+  // With S5 inside next to a Z2, the non-solvable one wins and the length is -1.
+  const FiniteGroup s5 = parse_group("S5");
+  const Dfa t = s5.as_dfa(s5.transpositions());
+  Dfa e;
+  e.alphabet = t.alphabet;
+  e.alphabet.push_back("z");
+  e.num_states = 122;
+  e.accepting.assign(122, 0);
+  e.accepting[0] = 1;
+  e.accepting[120] = 1;
+  for (int q = 0; q < 120; ++q) {
+    for (int a = 0; a < t.num_symbols(); ++a) e.delta.push_back(t.next(q, a));
+    e.delta.push_back(120);
+  }
+  for (int q = 120; q < 122; ++q) {
+    for (int a = 0; a < t.num_symbols(); ++a) e.delta.push_back(q);
+    e.delta.push_back(q == 120 ? 121 : 120);
+  }
+  const MonoidInfo n = analyse_monoid(minimize(e));
+  EXPECT_EQ(to_string(n.group_kind), "non-solvable");
+  EXPECT_EQ(n.derived_length, -1);
+}
+
+// t^k as a transformation, by direct composition.
+std::vector<int> power(const Dfa& d, int a, uint64_t k) {
+  std::vector<int> p(d.num_states);
+  for (int q = 0; q < d.num_states; ++q) {
+    int x = q;
+    for (uint64_t i = 0; i < k; ++i) x = d.next(x, a);
+    p[q] = x;
+  }
+  return p;
+}
+
+TEST(Monoid, LetterCyclesAgreeWithDirectPowers) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 400; ++trial) {
+    Dfa d;
+    d.num_states = 1 + static_cast<int>(rng() % 12);
+    d.alphabet = {"a", "b"};
+    d.accepting.assign(d.num_states, 0);
+    d.delta.assign(static_cast<size_t>(d.num_states) * 2, 0);
+    // Half the trials use permutations (pure cycles), half arbitrary maps (tails).
+    for (int a = 0; a < 2; ++a) {
+      std::vector<int> t(d.num_states);
+      for (int q = 0; q < d.num_states; ++q) t[q] = q;
+      if (trial % 2) {
+        std::shuffle(t.begin(), t.end(), rng);
+      } else {
+        for (int& x : t) x = static_cast<int>(rng() % d.num_states);
+      }
+      for (int q = 0; q < d.num_states; ++q) d.delta[q * 2 + a] = t[q];
+    }
+    const std::vector<LetterCycle> cycles = letter_cycles(d);
+    ASSERT_EQ(cycles.size(), 2u);
+    for (int a = 0; a < 2; ++a) {
+      const LetterCycle c = cycles[a];
+      const auto m = static_cast<uint64_t>(c.index);
+      // t^(m+p) = t^m, and neither a smaller index nor a smaller period works.
+      ASSERT_EQ(power(d, a, m + c.period), power(d, a, m)) << trial;
+      if (m > 1) EXPECT_NE(power(d, a, m - 1 + c.period), power(d, a, m - 1)) << trial;
+      for (uint64_t p = 1; p < c.period; ++p) EXPECT_NE(power(d, a, m + p), power(d, a, m)) << trial << " p " << p;
+      const std::vector<int> once = power(d, a, 1), twice = power(d, a, 2), id = power(d, a, 0);
+      EXPECT_EQ(c.idempotent(), twice == once) << trial;
+      EXPECT_EQ(c.involution(), twice == id) << trial;
+      std::vector<int> sorted = once;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(c.permutation, sorted == id) << trial;
+    }
+  }
+}
+
+TEST(Monoid, LetterCyclesOfKnownTasks) {
+  // tomita:4's '0' walks 0 -> 1 -> 2 -> dead: index 3, period 1; '1' resets: idempotent.
+  const Dfa t4 = regex_to_dfa("((0|00)?1)*(0|00)?", "01");
+  const auto c4 = letter_cycles(t4);
+  EXPECT_EQ(c4[0].index, 3);
+  EXPECT_EQ(c4[0].period, 1u);
+  EXPECT_FALSE(c4[0].involution());
+  EXPECT_FALSE(c4[0].idempotent());
+  EXPECT_TRUE(c4[1].idempotent());
+  // A 5-cycle in S5 has period 5; a transposition is an involution of period 2.
+  const FiniteGroup s5 = parse_group("S5");
+  const auto cs = letter_cycles(s5.as_dfa({s5.index_of("(1,2,3,4,5)"), s5.index_of("(1,2)")}));
+  EXPECT_EQ(cs[0].period, 5u);
+  EXPECT_EQ(cs[0].index, 1);
+  EXPECT_EQ(cs[1].period, 2u);
+  EXPECT_TRUE(cs[1].involution());
+  // Two coprime cycles in one letter: the period is their lcm (7 * 11 * 13 = 1001).
+  Dfa big;
+  big.alphabet = {"a"};
+  big.num_states = 7 + 11 + 13;
+  big.accepting.assign(big.num_states, 0);
+  int base = 0;
+  for (int len : {7, 11, 13}) {
+    for (int i = 0; i < len; ++i) big.delta.push_back(base + (i + 1) % len);
+    base += len;
+  }
+  EXPECT_EQ(letter_cycles(big)[0].period, 1001u);
 }
 
 TEST(Monoid, LimitIsEnforced) {

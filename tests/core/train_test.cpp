@@ -55,7 +55,7 @@ class ParitySource : public BatchSource {
   }
   int64_t vocab_size() const override { return 4; }
   int64_t num_classes() const override { return 2; }
-  double chance_accuracy() const override { return 0.5; }
+  double chance_accuracy(int64_t, int64_t) const override { return 0.5; }
   std::string describe() const override { return "test parity"; }
 };
 

@@ -1,7 +1,9 @@
 // libFuzzer harness for the regex pipeline: arbitrary bytes as a pattern (the first byte
-// picks an explicit alphabet or none); when it parses, checks DFA invariants and engine
-// agreement. Only std::invalid_argument (a one-line message) may escape the library.
-// Built and run by scripts/fuzz (clang, -fsanitize=fuzzer,address,undefined).
+// picks an explicit alphabet or none); when it parses, checks DFA invariants, engine
+// agreement, and the monoid's algebra (class, group kind, derived length, letters' index and
+// period against direct powers). Only std::invalid_argument (a one-line message) may escape
+// the library. Built and run by scripts/fuzz (clang, -fsanitize=fuzzer,address,undefined);
+// ctest runs it for 30 s (label fuzz).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -70,11 +72,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         require((info.largest_group_order == 1) ==
                     (info.algebraic_class == AlgebraicClass::Aperiodic),
                 "aperiodic iff all subgroups trivial", pattern);
+        require((info.group_kind == GroupKind::Trivial) == (info.algebraic_class == AlgebraicClass::Aperiodic),
+                "group kind trivial iff aperiodic", pattern);
+        require((info.derived_length < 0) == (info.algebraic_class == AlgebraicClass::NonSolvable),
+                "derived length -1 iff non-solvable", pattern);
+        require((info.group_kind == GroupKind::NonSolvable) == (info.derived_length < 0),
+                "group kind non-solvable iff derived length -1", pattern);
+        require(info.derived_length <= 1 || info.group_kind == GroupKind::Solvable,
+                "derived length >= 2 only for non-abelian solvable groups", pattern);
       } catch (const std::invalid_argument&) {
       }
     }
     const int k = minimal.num_symbols();
     if (k == 0) return 0;
+    // Each letter's index m and period p: t^(m+p) = t^m, and neither is smaller.
+    if (minimal.num_states <= 16) {
+      const std::vector<LetterCycle> cycles = letter_cycles(minimal);
+      require(static_cast<int>(cycles.size()) == k, "one cycle per letter", pattern);
+      for (int a = 0; a < k; ++a) {
+        auto power = [&](uint64_t e) {
+          std::vector<int> p(minimal.num_states);
+          for (int q = 0; q < minimal.num_states; ++q) {
+            int x = q;
+            for (uint64_t i = 0; i < e; ++i) x = minimal.next(x, a);
+            p[q] = x;
+          }
+          return p;
+        };
+        const uint64_t m = static_cast<uint64_t>(cycles[a].index), p = cycles[a].period;
+        require(m >= 1 && p >= 1 && p <= 1000000, "index and period in range", pattern);
+        require(power(m + p) == power(m), "t^(m+p) = t^m", pattern);
+        require(m == 1 || power(m - 1 + p) != power(m - 1), "index is minimal", pattern);
+        for (uint64_t d = 1; d < p; ++d) require(power(m + d) != power(m), "period is minimal", pattern);
+      }
+    }
     // Every short word (length 4 over 1-3 symbols, 2 over 4-8), plus the input's bytes
     // read as a word.
     const size_t max_len = k <= 3 ? 4 : 2;
