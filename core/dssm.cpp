@@ -49,7 +49,7 @@ DssmMixerImpl::Output DssmMixerImpl::forward(const torch::Tensor& u, const torch
   auto delta = torch::softplus(dt_proj_(parts[0])).contiguous();
   auto A = -torch::exp(A_log_);
   auto [y, h] = kernels::selective_scan(x, delta, A, parts[1].contiguous(), parts[2].contiguous(),
-                                        D_, h0, signed_, impl_);
+                                        D_, h0, signed_ ? kernels::ScanMode::Signed : kernels::ScanMode::Real, impl_);
   auto out = out_proj_(y * torch::silu(xz[1]));
   return {out, ext.slice(2, T), h};
 }

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/model.h"
-#include "kernels/wkv7.h"
+#include "kernels/impl.h"
 
 namespace goose::core {
 

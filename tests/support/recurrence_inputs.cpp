@@ -39,29 +39,47 @@ std::vector<Tensor> wkv7_inputs(const Wkv7Case& c) {
 }
 
 ScanInputs scan_inputs(int64_t B, int64_t T, int64_t D, int64_t N, uint64_t seed,
-                       torch::Dtype dtype, bool with_h0, Regime regime) {
+                       torch::Dtype dtype, bool with_h0, kernels::ScanMode mode, Regime regime) {
+  const bool cx = mode == kernels::ScanMode::Complex;
+  auto parts = [cx](std::vector<int64_t> sizes) {
+    if (cx) sizes.push_back(2);
+    return sizes;
+  };
   auto gen = at::detail::createCPUGenerator(seed);
   auto opt = torch::TensorOptions().dtype(torch::kDouble);
   ScanInputs in;
   in.x = torch::randn({B, T, D}, gen, opt);
   in.delta = 0.05 + 0.95 * torch::rand({B, T, D}, gen, opt);
-  in.A = -(0.1 + 2.0 * torch::rand({D, N}, gen, opt));
-  in.Bm = torch::randn({B, T, N}, gen, opt);
-  in.Cm = torch::randn({B, T, N}, gen, opt);
+  Tensor a_re = -(0.1 + 2.0 * torch::rand({D, N}, gen, opt));
+  const Tensor a_im = 2.0 * M_PI * (2.0 * torch::rand({D, N}, gen, opt) - 1.0);
+  in.Bm = torch::randn(parts({B, T, N}), gen, opt);
+  in.Cm = torch::randn(parts({B, T, N}), gen, opt);
   in.Dskip = torch::randn({D}, gen, opt);
-  if (with_h0) in.h0 = torch::randn({B, D, N}, gen, opt);
+  if (with_h0) in.h0 = torch::randn(parts({B, D, N}), gen, opt);
   if (regime == Regime::DecayToZero) {
     auto big = torch::rand({B, T, D}, gen, opt) < 0.5;
     in.delta = torch::where(big, torch::full_like(in.delta, 50.0), in.delta);
-    in.A = -(1.5 + 0.5 * torch::rand({D, N}, gen, opt));  // Δ·A in (−100, −75) where big
+    a_re = -(1.5 + 0.5 * torch::rand({D, N}, gen, opt));  // Δ·A in (−100, −75) where big
   } else if (regime == Regime::SignedZero) {
-    in.A = torch::full({D, N}, -std::log(2.0), opt);
+    a_re = torch::full({D, N}, -std::log(2.0), opt);
     auto one = torch::rand({B, T, D}, gen, opt) < 0.5;
     in.delta = torch::where(one, torch::ones_like(in.delta), in.delta);
+  } else if (regime == Regime::UnitModulus) {
+    if (!cx) throw std::invalid_argument("scan_inputs: UnitModulus is a complex-mode regime");
+    a_re = torch::zeros({D, N}, opt);
+  } else if (regime == Regime::Long) {
+    a_re = -(1e-4 + 1e-3 * torch::rand({D, N}, gen, opt));
   }
+  in.A = cx ? torch::stack({a_re, a_im}, -1) : a_re;
   for (Tensor* t : {&in.x, &in.delta, &in.A, &in.Bm, &in.Cm, &in.Dskip, &in.h0})
     if (t->defined()) *t = t->to(dtype);
   return in;
+}
+
+std::string describe(kernels::ScanMode mode, Regime regime) {
+  static const char* names[] = {"typical", "decay-to-zero", "signed-zero", "unit-modulus",
+                                "long"};
+  return kernels::to_string(mode) + " " + names[static_cast<int>(regime)];
 }
 
 }  // namespace goose::testing
