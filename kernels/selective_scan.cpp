@@ -151,7 +151,8 @@ std::tuple<Tensor, Tensor, Tensor> run_forward(Impl impl, const ScanDims& s,
     selective_scan_cpu_forward(s, forward_args<float>(in, y, hT, ckpt));
   } else {
 #ifdef GOOSE_WITH_CUDA
-    selective_scan_cuda_forward(s, forward_args<float>(in, y, hT, ckpt));
+    selective_scan_cuda_forward(static_cast<int>(x.get_device()), s,
+                                forward_args<float>(in, y, hT, ckpt));
 #endif
   }
   return {y, hT, ckpt};
@@ -193,7 +194,8 @@ class SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFunc
     } else {
 #ifdef GOOSE_WITH_CUDA
       auto workspace = torch::empty({selective_scan_cuda_workspace_floats(s)}, x.options());
-      selective_scan_cuda_backward(s, backward_args<float>(in, ckpt, dy, dhT, g),
+      selective_scan_cuda_backward(static_cast<int>(x.get_device()), s,
+                                   backward_args<float>(in, ckpt, dy, dhT, g),
                                    workspace.data_ptr<float>());
 #endif
     }

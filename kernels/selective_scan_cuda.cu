@@ -1,5 +1,6 @@
-// The CUDA selective-scan launchers (see selective_scan_cuda.h): N's compile-time bound, the
-// mode's kernel, zeroing of the atomically reduced gradients, error checks. The device code
+// The CUDA selective-scan launchers (see selective_scan_cuda.h): device selection, N's
+// compile-time bound, the mode's kernel, zeroing of the atomically reduced gradients, error
+// checks. The device code
 // and its launch geometry are in selective_scan_cuda_kernels.cuh, which the CUDA emulation
 // tests also run on the host.
 #include "kernels/selective_scan_cuda.h"
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda_launch.cuh"
 #include "kernels/selective_scan_cuda_kernels.cuh"
 
 namespace goose::kernels {
@@ -16,11 +18,7 @@ namespace {
 
 using namespace scan_cuda_detail;
 
-void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("selective_scan cuda: ") + what + ": " +
-                             cudaGetErrorString(err));
-}
+void check(cudaError_t err, const char* what) { cuda_check(err, "selective_scan", what); }
 
 template <int kMaxN>
 void launch_forward(const ScanDims& s, const ScanForwardArgs<float>& p) {
@@ -75,8 +73,10 @@ void check_n(const ScanDims& s) {
 
 }  // namespace
 
-void selective_scan_cuda_forward(const ScanDims& s, const ScanForwardArgs<float>& p) {
+void selective_scan_cuda_forward(int device, const ScanDims& s,
+                                 const ScanForwardArgs<float>& p) {
   check_n(s);
+  CudaDeviceScope scope(device, "selective_scan");
   with_max_n(s, [&](auto max_n) { launch_forward<decltype(max_n)::value>(s, p); });
   check(cudaGetLastError(), "forward launch");
 }
@@ -85,9 +85,10 @@ int64_t selective_scan_cuda_workspace_floats(const ScanDims& s) {
   return (kScanChunk + 1) * s.N * scan_components(s.mode) * s.B * s.D;
 }
 
-void selective_scan_cuda_backward(const ScanDims& s, const ScanBackwardArgs<float>& p,
-                                  float* workspace) {
+void selective_scan_cuda_backward(int device, const ScanDims& s,
+                                  const ScanBackwardArgs<float>& p, float* workspace) {
   check_n(s);
+  CudaDeviceScope scope(device, "selective_scan");
   const int64_t c = scan_components(s.mode);
   check(cudaMemsetAsync(p.dA, 0, sizeof(float) * s.D * s.N * c), "memset dA");
   check(cudaMemsetAsync(p.dBm, 0, sizeof(float) * s.B * s.T * s.N * c), "memset dBm");

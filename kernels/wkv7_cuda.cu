@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda_launch.cuh"
 #include "kernels/wkv7_cuda_kernels.cuh"
 
 namespace goose::kernels {
@@ -18,25 +19,7 @@ namespace {
 
 using namespace wkv7_cuda_detail;
 
-void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("wkv7 cuda: ") + what + ": " + cudaGetErrorString(err));
-}
-
-// Runs on `device` and restores the caller's current device afterwards.
-class DeviceScope {
- public:
-  explicit DeviceScope(int device) {
-    check(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check(cudaSetDevice(device), "cudaSetDevice");
-  }
-  ~DeviceScope() { cudaSetDevice(previous_); }
-  DeviceScope(const DeviceScope&) = delete;
-  DeviceScope& operator=(const DeviceScope&) = delete;
-
- private:
-  int previous_ = 0;
-};
+void check(cudaError_t err, const char* what) { cuda_check(err, "wkv7", what); }
 
 template <typename Kernel>
 void allow_shared(Kernel kernel, size_t bytes) {
@@ -111,7 +94,7 @@ int64_t wkv7_cuda_scratch_floats(const Wkv7Dims& sz, int64_t chunk) {
 void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& sz, int64_t chunk,
                        const Wkv7ForwardArgs<void, float>& p) {
   const int c = checked_chunk(chunk);
-  DeviceScope scope(device);
+  CudaDeviceScope scope(device, "wkv7");
   if (dtype == Wkv7CudaDtype::BFloat16)
     forward_typed<__nv_bfloat16>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.s0, p.y, p.s_out, p.ckpt);
   else
@@ -121,7 +104,7 @@ void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& sz, int6
 void wkv7_cuda_backward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& sz, int64_t chunk,
                         const Wkv7BackwardArgs<void, float>& p, float* scratch) {
   const int c = checked_chunk(chunk);
-  DeviceScope scope(device);
+  CudaDeviceScope scope(device, "wkv7");
   if (dtype == Wkv7CudaDtype::BFloat16)
     backward_typed<__nv_bfloat16>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.ckpt, p.dy, p.ds_out,
                                   p.dr, p.dw, p.dk, p.dv, p.da, p.db, p.ds0, scratch);

@@ -265,6 +265,24 @@ TEST(SelectiveScanCudaEmulated, UnitModulusKeepsTheStateOver4096Steps) {
   EXPECT_LE(drift, testing::kFp32UnitModulusDrift);
 }
 
+// An exact rotation by 2π/3 counts a token sequence modulo 3 (tests/support/recurrence_inputs.h),
+// through the emulated forward kernel.
+TEST(SelectiveScanCudaEmulated, AnExactRotationBy2PiOver3CountsModulo3) {
+  const int64_t T = 3000;
+  const auto in = testing::count_mod_3_inputs(T, 71);
+  auto readout = [&](const ScanInputs& v) {
+    Problem p;
+    p.shape = ScanDims{1, T, 1, 1, ScanMode::Complex};
+    p.in = v;
+    for (Tensor* t : {&p.in.x, &p.in.delta, &p.in.A, &p.in.Bm, &p.in.Cm, &p.in.Dskip, &p.in.h0})
+      *t = t->to(torch::kDouble);
+    return run_emulated(p, Order::Ascending, 0, /*forward_only=*/true)[0];
+  };
+  const auto r = testing::check_count_mod_3(in, readout(in.cos_run), readout(in.sin_run));
+  EXPECT_EQ(r.wrong, 0) << "positions whose count mod 3 was lost";
+  EXPECT_LE(r.worst_phase_error, 1e-3);
+}
+
 // A block's threads only meet at shuffles; the emulation runs blocks in a fixed order, so even
 // the atomically reduced gradients must come out bit-identical in every thread order.
 TEST(SelectiveScanCudaEmulated, ThreadOrderDoesNotChangeResults) {

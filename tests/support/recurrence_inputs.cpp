@@ -1,6 +1,7 @@
 // Seeded inputs for the recurrence kernel tests (see recurrence_inputs.h).
 #include "tests/support/recurrence_inputs.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace goose::testing {
@@ -80,6 +81,42 @@ std::string describe(kernels::ScanMode mode, Regime regime) {
   static const char* names[] = {"typical", "decay-to-zero", "signed-zero", "unit-modulus",
                                 "long"};
   return kernels::to_string(mode) + " " + names[static_cast<int>(regime)];
+}
+
+CountMod3 count_mod_3_inputs(int64_t T, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const Tensor counted = torch::rand({1, T, 1}, gen) < 0.5;
+  CountMod3 out;
+  ScanInputs& in = out.cos_run;
+  in.x = torch::zeros({1, T, 1});
+  in.delta = torch::where(counted, torch::ones({1, T, 1}), torch::full({1, T, 1}, 3.0f));
+  in.A = torch::tensor({0.0f, static_cast<float>(2.0 * M_PI / 3.0)}).reshape({1, 1, 2});
+  in.Bm = torch::zeros({1, T, 1, 2});
+  in.Dskip = torch::zeros({1});
+  in.h0 = torch::tensor({1.0f, 0.0f}).reshape({1, 1, 1, 2});
+  out.sin_run = in;
+  in.Cm = torch::stack({torch::ones({1, T, 1}), torch::zeros({1, T, 1})}, -1);
+  out.sin_run.Cm = torch::stack({torch::zeros({1, T, 1}), -torch::ones({1, T, 1})}, -1);
+  out.counts = counted.reshape({T}).to(torch::kLong).cumsum(0);
+  return out;
+}
+
+CountMod3Result check_count_mod_3(const CountMod3& in, const Tensor& y_cos, const Tensor& y_sin) {
+  const int64_t T = in.counts.size(0);
+  const Tensor c = y_cos.detach().cpu().to(torch::kDouble).reshape({T});
+  const Tensor s = y_sin.detach().cpu().to(torch::kDouble).reshape({T});
+  const double step = 2.0 * M_PI / 3.0;
+  CountMod3Result r;
+  for (int64_t t = 0; t < T; ++t) {
+    const double angle = std::atan2(s[t].item<double>(), c[t].item<double>());
+    const int64_t k = in.counts[t].item<int64_t>() % 3;
+    const int64_t decoded = (std::lround(angle / step) % 3 + 3) % 3;
+    r.wrong += decoded != k;
+    r.worst_phase_error = std::max(
+        r.worst_phase_error, std::abs(std::remainder(angle - step * static_cast<double>(k),
+                                                     2.0 * M_PI)));
+  }
+  return r;
 }
 
 }  // namespace goose::testing

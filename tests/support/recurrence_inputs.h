@@ -80,4 +80,23 @@ ScanInputs scan_inputs(int64_t B, int64_t T, int64_t D, int64_t N, uint64_t seed
 
 std::string describe(goose::kernels::ScanMode mode, Regime regime);
 
+// Counting modulo 3 through the complex scan: one channel, one state, A = i·2π/3 (in fp32),
+// Δ_t = 1 for a counted token and 3 (a full turn) for the others, x = 0 and h0 = 1, so
+// h_t = exp(i·2π/3·k_t) with k_t the number of counted tokens up to t. The two runs differ
+// only in Cm: y_t = Re(h_t) = cos, and y_t = Re(−i·h_t) = sin of the angle. fp32 inputs.
+struct CountMod3 {
+  ScanInputs cos_run, sin_run;
+  torch::Tensor counts;  // (T) int64: k_t
+};
+CountMod3 count_mod_3_inputs(int64_t T, uint64_t seed);
+
+// Decodes k_t mod 3 from the two runs' outputs y (1,T,1) and compares with counts: the number
+// of positions decoded wrong, and the largest phase error (radians).
+struct CountMod3Result {
+  int64_t wrong = 0;
+  double worst_phase_error = 0.0;
+};
+CountMod3Result check_count_mod_3(const CountMod3& in, const torch::Tensor& y_cos,
+                                  const torch::Tensor& y_sin);
+
 }  // namespace goose::testing
