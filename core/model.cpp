@@ -117,9 +117,7 @@ std::shared_ptr<SequenceModel> make_model(const ModelConfig& config) {
   if (arch == "dssm") {
     require_positive(config.dssm_state, "dssm_state");
     require_positive(config.dssm_expand, "dssm_expand");
-    if (config.dssm_eigen != "real" && config.dssm_eigen != "signed")
-      throw std::invalid_argument("model: unknown dssm_eigen '" + config.dssm_eigen +
-                                  "' (use real or signed)");
+    parse_dssm_eigen(config.dssm_eigen);  // real | signed | complex | complex-unit, else throws
     return std::make_shared<DssmModel>(config);
   }
   return std::make_shared<LstmModel>(config);

@@ -1,7 +1,7 @@
-// Choosing a kernel implementation by name (see Impl in wkv7.h).
-#include <stdexcept>
+// Choosing a kernel implementation by name, and resolving Impl::Auto (see impl.h).
+#include "kernels/impl.h"
 
-#include "kernels/wkv7.h"
+#include <stdexcept>
 
 namespace goose::kernels {
 
@@ -32,6 +32,11 @@ bool cuda_kernels_built() {
 #else
   return false;
 #endif
+}
+
+Impl resolve_impl(Impl impl, bool on_cuda) {
+  if (impl != Impl::Auto) return impl;
+  return on_cuda ? Impl::Cuda : Impl::Cpu;
 }
 
 }  // namespace goose::kernels

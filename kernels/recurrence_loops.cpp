@@ -30,15 +30,33 @@ std::tuple<Tensor, Tensor> wkv7_loop(const Tensor& r, const Tensor& w, const Ten
 std::tuple<Tensor, Tensor> selective_scan_loop(const Tensor& x, const Tensor& delta,
                                                const Tensor& A, const Tensor& Bm,
                                                const Tensor& Cm, const Tensor& Dskip,
-                                               const Tensor& h0, bool signed_decay) {
+                                               const Tensor& h0, ScanMode mode) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), N = A.size(1);
-  Tensor h = h0.defined() ? h0 : torch::zeros({B, D, N}, x.options());
   std::vector<Tensor> ys;
   ys.reserve(T);
+  if (mode == ScanMode::Complex) {  // real arithmetic on the (re, im) parts
+    const Tensor a_re = A.select(-1, 0), a_im = A.select(-1, 1);  // (D,N)
+    Tensor hr = h0.defined() ? h0.select(-1, 0) : torch::zeros({B, D, N}, x.options());
+    Tensor hi = h0.defined() ? h0.select(-1, 1) : torch::zeros({B, D, N}, x.options());
+    for (int64_t t = 0; t < T; ++t) {
+      const Tensor dt = delta.select(1, t).unsqueeze(-1), ut = dt * x.select(1, t).unsqueeze(-1);
+      const Tensor modulus = torch::exp(dt * a_re), angle = dt * a_im;  // (B,D,N)
+      const Tensor lr = modulus * torch::cos(angle), li = modulus * torch::sin(angle);
+      const Tensor Bt = Bm.select(1, t).unsqueeze(1), Ct = Cm.select(1, t).unsqueeze(1);
+      const Tensor nr = lr * hr - li * hi + ut * Bt.select(-1, 0);
+      const Tensor ni = lr * hi + li * hr + ut * Bt.select(-1, 1);
+      hr = nr;
+      hi = ni;
+      ys.push_back((Ct.select(-1, 0) * hr - Ct.select(-1, 1) * hi).sum(-1) +
+                   Dskip * x.select(1, t));
+    }
+    return {torch::stack(ys, 1), torch::stack({hr, hi}, -1)};
+  }
+  Tensor h = h0.defined() ? h0 : torch::zeros({B, D, N}, x.options());
   for (int64_t t = 0; t < T; ++t) {
     const Tensor dt = delta.select(1, t), xt = x.select(1, t);  // (B,D)
     Tensor lambda = torch::exp(dt.unsqueeze(-1) * A);            // (B,D,N)
-    if (signed_decay) lambda = 2.0 * lambda - 1.0;
+    if (mode == ScanMode::Signed) lambda = 2.0 * lambda - 1.0;
     h = lambda * h + (dt * xt).unsqueeze(-1) * Bm.select(1, t).unsqueeze(1);
     ys.push_back((h * Cm.select(1, t).unsqueeze(1)).sum(-1) + Dskip * xt);
   }

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "kernels/selective_scan_shape.h"
+
 namespace goose::kernels {
 
 // Same equations and contract as wkv7() (wkv7.h), without validation. The state is kept in
@@ -16,11 +18,11 @@ std::tuple<torch::Tensor, torch::Tensor> wkv7_loop(const torch::Tensor& r, const
                                                    const torch::Tensor& a, const torch::Tensor& b,
                                                    const torch::Tensor& s0 = {});
 
-// Same equations and contract as selective_scan() (selective_scan.h), without validation.
-// h0 may be undefined (zeros). Works on any device.
+// Same equations, layouts and contract as selective_scan() (selective_scan.h), all three
+// modes, without validation. h0 may be undefined (zeros). Works on any device.
 std::tuple<torch::Tensor, torch::Tensor> selective_scan_loop(
     const torch::Tensor& x, const torch::Tensor& delta, const torch::Tensor& A,
     const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& Dskip,
-    const torch::Tensor& h0 = {}, bool signed_decay = false);
+    const torch::Tensor& h0 = {}, ScanMode mode = ScanMode::Real);
 
 }  // namespace goose::kernels

@@ -1,147 +1,146 @@
-// Plain reference of the diagonal selective scan (see selective_scan_reference.h):
-//   λ_t = exp(Δ_t A) (or 2·exp(Δ_t A) − 1),  h_t = λ_t h_{t-1} + Δ_t x_t B_t,
-//   y_t = Σ_n C_t[n] h_t[:,n] + Dskip x_t.
+// The plain selective-scan reference (see selective_scan_reference.h). Every mode runs the
+// same loops in std::complex<double>: in the Real and Signed modes A, Bm, Cm and h0 enter
+// with zero imaginary parts, which stay exactly zero, and only the real parts go out.
+// Gradients of complex quantities are carried as G = ∂L/∂re + i·∂L/∂im, so for v = f(w)
+// holomorphic G_w = conj(f'(w))·G_v, and for v = p·q, G_p = conj(q)·G_v. No LibTorch.
 #include "kernels/selective_scan_reference.h"
 
-#include <cmath>
+#include <complex>
+#include <vector>
 
 namespace goose::kernels {
 namespace {
 
-// Every element read and accumulated in double, whatever the tensor dtype.
-template <typename S>
-struct View {
-  const S* p;
-  double operator[](int64_t i) const { return static_cast<double>(p[i]); }
-};
+using Complex = std::complex<double>;
 
-template <typename S>
-View<S> view(const torch::Tensor& t) {
-  return {t.data_ptr<S>()};
+// Reads element i of a real tensor or of a complex one (pairs), as a complex number.
+template <typename T>
+Complex load(const T* p, int64_t i, bool complex_mode) {
+  if (complex_mode) return {double(p[2 * i]), double(p[2 * i + 1])};
+  return {double(p[i]), 0.0};
 }
 
-template <typename S>
-std::tuple<torch::Tensor, torch::Tensor> forward_impl(const torch::Tensor& x_t,
-                                                      const torch::Tensor& delta_t,
-                                                      const torch::Tensor& A_t,
-                                                      const torch::Tensor& B_t,
-                                                      const torch::Tensor& C_t,
-                                                      const torch::Tensor& D_t,
-                                                      const torch::Tensor& h0_t, bool sgn) {
-  const int64_t nb = x_t.size(0), nt = x_t.size(1), nd = x_t.size(2), nn = A_t.size(1);
-  auto x = view<S>(x_t), delta = view<S>(delta_t), A = view<S>(A_t), Bm = view<S>(B_t),
-       Cm = view<S>(C_t), Dskip = view<S>(D_t);
-  auto y_out = torch::zeros({nb, nt, nd}, x_t.options());
-  auto hT_out = torch::zeros({nb, nd, nn}, x_t.options());
-  S* y = y_out.data_ptr<S>();
-  S* hT = hT_out.data_ptr<S>();
-  std::vector<double> h(nn);
-  for (int64_t b = 0; b < nb; ++b) {
-    for (int64_t d = 0; d < nd; ++d) {
-      for (int64_t n = 0; n < nn; ++n)
-        h[n] = h0_t.defined() ? static_cast<double>(h0_t.data_ptr<S>()[(b * nd + d) * nn + n])
-                              : 0.0;
-      for (int64_t t = 0; t < nt; ++t) {
-        const int64_t i = (b * nt + t) * nd + d;  // (b,t,d)
-        const int64_t j = (b * nt + t) * nn;      // (b,t,0)
-        double acc = Dskip[d] * x[i];
-        for (int64_t n = 0; n < nn; ++n) {
-          const double e = std::exp(delta[i] * A[d * nn + n]);
-          const double lambda = sgn ? 2.0 * e - 1.0 : e;
-          h[n] = lambda * h[n] + delta[i] * x[i] * Bm[j + n];
-          acc += Cm[j + n] * h[n];
-        }
-        y[i] = static_cast<S>(acc);
-      }
-      for (int64_t n = 0; n < nn; ++n) hT[(b * nd + d) * nn + n] = static_cast<S>(h[n]);
-    }
+template <typename T>
+void store(T* p, int64_t i, Complex v, bool complex_mode) {
+  if (complex_mode) {
+    p[2 * i] = static_cast<T>(v.real());
+    p[2 * i + 1] = static_cast<T>(v.imag());
+  } else {
+    p[i] = static_cast<T>(v.real());
   }
-  return {y_out, hT_out};
 }
 
-template <typename S>
-std::vector<torch::Tensor> backward_impl(const torch::Tensor& x_t, const torch::Tensor& delta_t,
-                                         const torch::Tensor& A_t, const torch::Tensor& B_t,
-                                         const torch::Tensor& C_t, const torch::Tensor& D_t,
-                                         const torch::Tensor& h0_t, bool sgn,
-                                         const torch::Tensor& dy_t, const torch::Tensor& dhT_t) {
-  const int64_t nb = x_t.size(0), nt = x_t.size(1), nd = x_t.size(2), nn = A_t.size(1);
-  auto x = view<S>(x_t), delta = view<S>(delta_t), A = view<S>(A_t), Bm = view<S>(B_t),
-       Cm = view<S>(C_t), Dskip = view<S>(D_t);
-  auto dbl = torch::TensorOptions().dtype(torch::kDouble);
-  auto dx = torch::zeros({nb, nt, nd}, dbl), ddelta = torch::zeros({nb, nt, nd}, dbl),
-       dA = torch::zeros({nd, nn}, dbl), dBm = torch::zeros({nb, nt, nn}, dbl),
-       dCm = torch::zeros({nb, nt, nn}, dbl), dDskip = torch::zeros({nd}, dbl),
-       dh0 = torch::zeros({nb, nd, nn}, dbl);
-  double *gx = dx.data_ptr<double>(), *gdelta = ddelta.data_ptr<double>(),
-         *gA = dA.data_ptr<double>(), *gB = dBm.data_ptr<double>(),
-         *gC = dCm.data_ptr<double>(), *gD = dDskip.data_ptr<double>(),
-         *gh0 = dh0.data_ptr<double>();
-  auto dy_of = [&](int64_t i) { return dy_t.defined() ? double(dy_t.data_ptr<S>()[i]) : 0.0; };
+// λ(z) and dλ/dz for z = Δ·A.
+Complex lambda_of(Complex z, ScanMode mode) {
+  return mode == ScanMode::Signed ? 2.0 * std::exp(z) - 1.0 : std::exp(z);
+}
+Complex lambda_derivative(Complex z, ScanMode mode) {
+  return mode == ScanMode::Signed ? 2.0 * std::exp(z) : std::exp(z);
+}
 
-  std::vector<double> hs((nt + 1) * nn);  // hs[t+1] = h_t, hs[0] = h0
-  std::vector<double> g(nn);              // ∂L/∂h_t
-  for (int64_t b = 0; b < nb; ++b) {
-    for (int64_t d = 0; d < nd; ++d) {
-      for (int64_t n = 0; n < nn; ++n)
-        hs[n] = h0_t.defined() ? double(h0_t.data_ptr<S>()[(b * nd + d) * nn + n]) : 0.0;
-      for (int64_t t = 0; t < nt; ++t) {
-        const int64_t i = (b * nt + t) * nd + d, j = (b * nt + t) * nn;
-        for (int64_t n = 0; n < nn; ++n) {
-          const double e = std::exp(delta[i] * A[d * nn + n]);
-          const double lambda = sgn ? 2.0 * e - 1.0 : e;
-          hs[(t + 1) * nn + n] = lambda * hs[t * nn + n] + delta[i] * x[i] * Bm[j + n];
-        }
-      }
-      for (int64_t n = 0; n < nn; ++n)
-        g[n] = dhT_t.defined() ? double(dhT_t.data_ptr<S>()[(b * nd + d) * nn + n]) : 0.0;
-      for (int64_t t = nt - 1; t >= 0; --t) {
-        const int64_t i = (b * nt + t) * nd + d, j = (b * nt + t) * nn;
-        const double dy = dy_of(i);
-        gx[i] += dy * Dskip[d];
-        gD[d] += dy * x[i];
-        for (int64_t n = 0; n < nn; ++n) {
-          const double h_prev = hs[t * nn + n], h_cur = hs[(t + 1) * nn + n];
-          g[n] += dy * Cm[j + n];              // y_t reads h_t
-          gC[j + n] += dy * h_cur;
-          const double e = std::exp(delta[i] * A[d * nn + n]);
-          const double lambda = sgn ? 2.0 * e - 1.0 : e;
-          const double dlambda = g[n] * h_prev;
-          const double dz = dlambda * (sgn ? 2.0 * e : e);  // z = Δ·A, λ = λ(z)
-          gdelta[i] += dz * A[d * nn + n] + g[n] * x[i] * Bm[j + n];
-          gA[d * nn + n] += dz * delta[i];
-          gx[i] += g[n] * delta[i] * Bm[j + n];
-          gB[j + n] += g[n] * delta[i] * x[i];
-          g[n] *= lambda;  // now ∂L/∂h_{t-1}
-        }
-      }
-      for (int64_t n = 0; n < nn; ++n) gh0[(b * nd + d) * nn + n] = g[n];
+// h[t+1] = h_t for t = 0..T−1 and h[0] = h0, of channel (b, d).
+template <typename T>
+void channel_states(const ScanDims& s, int64_t b, int64_t d, const T* x, const T* delta,
+                    const T* A, const T* Bm, const T* h0, std::vector<Complex>& hs) {
+  const int64_t N = s.N;
+  const bool cx = s.mode == ScanMode::Complex;
+  hs.assign((s.T + 1) * N, Complex());
+  for (int64_t n = 0; n < N; ++n) hs[n] = h0 ? load(h0, (b * s.D + d) * N + n, cx) : Complex();
+  for (int64_t t = 0; t < s.T; ++t) {
+    const int64_t i = (b * s.T + t) * s.D + d;  // (b,t,d)
+    const double dl = delta[i], u = dl * double(x[i]);
+    for (int64_t n = 0; n < N; ++n) {
+      const Complex lambda = lambda_of(dl * load(A, d * N + n, cx), s.mode);
+      hs[(t + 1) * N + n] = lambda * hs[t * N + n] + u * load(Bm, (b * s.T + t) * N + n, cx);
     }
   }
-  std::vector<torch::Tensor> out = {dx, ddelta, dA, dBm, dCm, dDskip, dh0};
-  for (auto& t : out) t = t.to(x_t.scalar_type());
-  return out;
 }
 
 }  // namespace
 
-std::tuple<torch::Tensor, torch::Tensor> selective_scan_reference_forward(
-    const torch::Tensor& x, const torch::Tensor& delta, const torch::Tensor& A,
-    const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& Dskip,
-    const torch::Tensor& h0, bool signed_decay) {
-  if (x.scalar_type() == torch::kDouble)
-    return forward_impl<double>(x, delta, A, Bm, Cm, Dskip, h0, signed_decay);
-  return forward_impl<float>(x, delta, A, Bm, Cm, Dskip, h0, signed_decay);
+template <typename T>
+void selective_scan_reference_forward(const ScanDims& s, const ScanForwardArgs<T>& p) {
+  const int64_t N = s.N;
+  const bool cx = s.mode == ScanMode::Complex;
+  std::vector<Complex> hs;
+  for (int64_t b = 0; b < s.B; ++b) {
+    for (int64_t d = 0; d < s.D; ++d) {
+      channel_states(s, b, d, p.x, p.delta, p.A, p.Bm, p.h0, hs);
+      for (int64_t t = 0; t < s.T; ++t) {
+        const int64_t i = (b * s.T + t) * s.D + d;
+        Complex acc = double(p.Dskip[d]) * double(p.x[i]);
+        for (int64_t n = 0; n < N; ++n)
+          acc += load(p.Cm, (b * s.T + t) * N + n, cx) * hs[(t + 1) * N + n];
+        p.y[i] = static_cast<T>(acc.real());
+      }
+      for (int64_t n = 0; n < N; ++n) store(p.hT, (b * s.D + d) * N + n, hs[s.T * N + n], cx);
+    }
+  }
 }
 
-std::vector<torch::Tensor> selective_scan_reference_backward(
-    const torch::Tensor& x, const torch::Tensor& delta, const torch::Tensor& A,
-    const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& Dskip,
-    const torch::Tensor& h0, bool signed_decay, const torch::Tensor& dy,
-    const torch::Tensor& dhT) {
-  if (x.scalar_type() == torch::kDouble)
-    return backward_impl<double>(x, delta, A, Bm, Cm, Dskip, h0, signed_decay, dy, dhT);
-  return backward_impl<float>(x, delta, A, Bm, Cm, Dskip, h0, signed_decay, dy, dhT);
+template <typename T>
+void selective_scan_reference_backward(const ScanDims& s, const ScanBackwardArgs<T>& p) {
+  const int64_t B = s.B, nT = s.T, D = s.D, N = s.N;
+  const bool cx = s.mode == ScanMode::Complex;
+  // Double accumulators, written out at the end.
+  std::vector<double> dx(B * nT * D, 0.0), ddelta(B * nT * D, 0.0), dDskip(D, 0.0);
+  std::vector<Complex> dA(D * N), dBm(B * nT * N), dCm(B * nT * N), dh0(B * D * N);
+  std::vector<Complex> hs, g(N);  // g = G of h_t
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t d = 0; d < D; ++d) {
+      channel_states(s, b, d, p.x, p.delta, p.A, p.Bm, p.h0, hs);
+      for (int64_t n = 0; n < N; ++n)
+        g[n] = p.dhT ? load(p.dhT, (b * D + d) * N + n, cx) : Complex();
+      for (int64_t t = nT - 1; t >= 0; --t) {
+        const int64_t i = (b * nT + t) * D + d;
+        const double dy = p.dy ? double(p.dy[i]) : 0.0;
+        const double dl = p.delta[i], xv = p.x[i], u = dl * xv;
+        // y_t = Re(Σ_n C h_t) + Dskip x_t
+        dx[i] += dy * double(p.Dskip[d]);
+        dDskip[d] += dy * xv;
+        double du = 0.0;
+        for (int64_t n = 0; n < N; ++n) {
+          const int64_t j = (b * nT + t) * N + n;
+          const Complex C = load(p.Cm, j, cx), Bv = load(p.Bm, j, cx), a = load(p.A, d * N + n, cx);
+          const Complex h_prev = hs[t * N + n], h_cur = hs[(t + 1) * N + n];
+          g[n] += std::conj(C) * dy;
+          dCm[j] += std::conj(h_cur) * dy;
+          // h_t = λ h_{t−1} + u B,  λ = λ(z),  z = Δ A
+          const Complex z = dl * a;
+          const Complex lambda = lambda_of(z, s.mode);
+          const Complex g_z = std::conj(lambda_derivative(z, s.mode)) * (std::conj(h_prev) * g[n]);
+          dA[d * N + n] += dl * g_z;
+          ddelta[i] += (std::conj(a) * g_z).real();
+          du += (std::conj(Bv) * g[n]).real();
+          dBm[j] += u * g[n];
+          g[n] = std::conj(lambda) * g[n];  // now G of h_{t−1}
+        }
+        ddelta[i] += du * xv;
+        dx[i] += du * dl;
+      }
+      for (int64_t n = 0; n < N; ++n) dh0[(b * D + d) * N + n] = g[n];
+    }
+  }
+  for (int64_t i = 0; i < B * nT * D; ++i) {
+    p.dx[i] = static_cast<T>(dx[i]);
+    p.ddelta[i] = static_cast<T>(ddelta[i]);
+  }
+  for (int64_t d = 0; d < D; ++d) p.dDskip[d] = static_cast<T>(dDskip[d]);
+  for (int64_t i = 0; i < D * N; ++i) store(p.dA, i, dA[i], cx);
+  for (int64_t i = 0; i < B * nT * N; ++i) {
+    store(p.dBm, i, dBm[i], cx);
+    store(p.dCm, i, dCm[i], cx);
+  }
+  for (int64_t i = 0; i < B * D * N; ++i) store(p.dh0, i, dh0[i], cx);
 }
+
+template void selective_scan_reference_forward<float>(const ScanDims&,
+                                                      const ScanForwardArgs<float>&);
+template void selective_scan_reference_forward<double>(const ScanDims&,
+                                                       const ScanForwardArgs<double>&);
+template void selective_scan_reference_backward<float>(const ScanDims&,
+                                                       const ScanBackwardArgs<float>&);
+template void selective_scan_reference_backward<double>(const ScanDims&,
+                                                        const ScanBackwardArgs<double>&);
 
 }  // namespace goose::kernels

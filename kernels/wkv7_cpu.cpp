@@ -48,7 +48,7 @@ inline void step_forward(int64_t n, const float* __restrict w, const float* __re
 }
 
 template <int64_t kN>
-void forward_impl(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
+void forward_impl(const Wkv7Dims& sz, const float* r, const float* w, const float* k,
                   const float* v, const float* a, const float* b, const float* s0, float* y,
                   float* s_out, float* ckpt) {
   const int64_t T = sz.T, H = sz.H, N = kN > 0 ? kN : sz.N, NN = N * N;
@@ -77,7 +77,7 @@ void forward_impl(const Wkv7Sizes& sz, const float* r, const float* w, const flo
 }
 
 template <int64_t kN>
-void backward_impl(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
+void backward_impl(const Wkv7Dims& sz, const float* r, const float* w, const float* k,
                    const float* v, const float* a, const float* b, const float* ckpt,
                    const float* dy, const float* ds_out, float* dr, float* dw, float* dk,
                    float* dv, float* da, float* db, float* ds0) {
@@ -194,24 +194,23 @@ void backward_impl(const Wkv7Sizes& sz, const float* r, const float* w, const fl
 
 int64_t wkv7_cpu_checkpoints(int64_t T) { return (T + kWkv7CpuChunk - 1) / kWkv7CpuChunk; }
 
-void wkv7_cpu_forward(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
-                      const float* v, const float* a, const float* b, const float* s0, float* y,
-                      float* s_out, float* ckpt) {
+void wkv7_cpu_forward(const Wkv7Dims& sz, const Wkv7ForwardArgs<float>& p) {
   switch (sz.N) {
-    case 16: return forward_impl<16>(sz, r, w, k, v, a, b, s0, y, s_out, ckpt);
-    case 32: return forward_impl<32>(sz, r, w, k, v, a, b, s0, y, s_out, ckpt);
-    case 64: return forward_impl<64>(sz, r, w, k, v, a, b, s0, y, s_out, ckpt);
-    default: return forward_impl<0>(sz, r, w, k, v, a, b, s0, y, s_out, ckpt);
+#define GOOSE_WKV7_FWD(n) \
+  forward_impl<n>(sz, p.r, p.w, p.k, p.v, p.a, p.b, p.s0, p.y, p.s_out, p.ckpt)
+    case 16: return GOOSE_WKV7_FWD(16);
+    case 32: return GOOSE_WKV7_FWD(32);
+    case 64: return GOOSE_WKV7_FWD(64);
+    default: return GOOSE_WKV7_FWD(0);
+#undef GOOSE_WKV7_FWD
   }
 }
 
-void wkv7_cpu_backward(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
-                       const float* v, const float* a, const float* b, const float* ckpt,
-                       const float* dy, const float* ds_out, float* dr, float* dw, float* dk,
-                       float* dv, float* da, float* db, float* ds0) {
+void wkv7_cpu_backward(const Wkv7Dims& sz, const Wkv7BackwardArgs<float>& p) {
   switch (sz.N) {
-#define GOOSE_WKV7_BWD(n) \
-  backward_impl<n>(sz, r, w, k, v, a, b, ckpt, dy, ds_out, dr, dw, dk, dv, da, db, ds0)
+#define GOOSE_WKV7_BWD(n)                                                                    \
+  backward_impl<n>(sz, p.r, p.w, p.k, p.v, p.a, p.b, p.ckpt, p.dy, p.ds_out, p.dr, p.dw, p.dk, \
+                   p.dv, p.da, p.db, p.ds0)
     case 16: return GOOSE_WKV7_BWD(16);
     case 32: return GOOSE_WKV7_BWD(32);
     case 64: return GOOSE_WKV7_BWD(64);

@@ -1,10 +1,11 @@
-// The optimised CPU WKV7 kernel (fp32): threads over batch×heads, one head's N×N state in a
-// local buffer, and a backward that recomputes states from checkpoints (never divides by w).
-// Exports kWkv7CpuChunk, wkv7_cpu_checkpoints(), wkv7_cpu_forward(), wkv7_cpu_backward().
+// The optimised CPU WKV7 kernel (fp32, torch-free interface): threads over batch×heads, one
+// head's N×N state in a local buffer, and a backward that recomputes states from checkpoints
+// (never divides by w). Exports kWkv7CpuChunk, wkv7_cpu_checkpoints(), wkv7_cpu_forward(),
+// wkv7_cpu_backward().
 #pragma once
 #include <cstdint>
 
-#include "kernels/wkv7_reference.h"  // Wkv7Sizes
+#include "kernels/wkv7_shape.h"
 
 namespace goose::kernels {
 
@@ -15,17 +16,13 @@ constexpr int64_t kWkv7CpuChunk = 16;
 // Checkpoints per head: ceil(T / kWkv7CpuChunk); checkpoint c is the state before step c·C.
 int64_t wkv7_cpu_checkpoints(int64_t T);
 
-// Layouts as in wkv7_reference.h. s0 may be null (zeros). ckpt, when not null, receives
-// (B,H,wkv7_cpu_checkpoints(T),N,N) states for the backward; pass null when no grad is needed.
-void wkv7_cpu_forward(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
-                      const float* v, const float* a, const float* b, const float* s0, float* y,
-                      float* s_out, float* ckpt);
+// r,w,k,v,a,b: (B,T,H,N); s0, s_out: (B,H,N,N); S_t = S_{t-1}·diag(w_t) + (S_{t-1} a_t) b_tᵀ
+// + v_t k_tᵀ, y_t = S_t r_t. s0 may be null (zeros). args.ckpt, when not null, receives
+// (B,H,wkv7_cpu_checkpoints(T),N,N) states for the backward.
+void wkv7_cpu_forward(const Wkv7Dims& dims, const Wkv7ForwardArgs<float>& args);
 
-// Gradients of <dy, y> + <ds_out, s_T> from the forward's checkpoints. dy and ds_out may be
-// null (zero cotangents). Threads never change results: each head is computed by one thread.
-void wkv7_cpu_backward(const Wkv7Sizes& sz, const float* r, const float* w, const float* k,
-                       const float* v, const float* a, const float* b, const float* ckpt,
-                       const float* dy, const float* ds_out, float* dr, float* dw, float* dk,
-                       float* dv, float* da, float* db, float* ds0);
+// Gradients of <dy, y> + <ds_out, s_T> from args.ckpt (args.s0 is not read). dy and ds_out
+// may be null. Threads never change results: each head is computed by one thread.
+void wkv7_cpu_backward(const Wkv7Dims& dims, const Wkv7BackwardArgs<float>& args);
 
 }  // namespace goose::kernels

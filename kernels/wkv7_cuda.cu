@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda_launch.cuh"
 #include "kernels/wkv7_cuda_kernels.cuh"
 
 namespace goose::kernels {
@@ -18,25 +19,7 @@ namespace {
 
 using namespace wkv7_cuda_detail;
 
-void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("wkv7 cuda: ") + what + ": " + cudaGetErrorString(err));
-}
-
-// Runs on `device` and restores the caller's current device afterwards.
-class DeviceScope {
- public:
-  explicit DeviceScope(int device) {
-    check(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check(cudaSetDevice(device), "cudaSetDevice");
-  }
-  ~DeviceScope() { cudaSetDevice(previous_); }
-  DeviceScope(const DeviceScope&) = delete;
-  DeviceScope& operator=(const DeviceScope&) = delete;
-
- private:
-  int previous_ = 0;
-};
+void check(cudaError_t err, const char* what) { cuda_check(err, "wkv7", what); }
 
 template <typename Kernel>
 void allow_shared(Kernel kernel, size_t bytes) {
@@ -47,7 +30,7 @@ void allow_shared(Kernel kernel, size_t bytes) {
 }
 
 template <typename E>
-void forward_typed(const Wkv7Sizes& sz, int chunk, const void* r, const void* w, const void* k,
+void forward_typed(const Wkv7Dims& sz, int chunk, const void* r, const void* w, const void* k,
                    const void* v, const void* a, const void* b, const float* s0, void* y,
                    float* s_out, float* ckpt) {
   const int N = static_cast<int>(sz.N);
@@ -63,7 +46,7 @@ void forward_typed(const Wkv7Sizes& sz, int chunk, const void* r, const void* w,
 }
 
 template <typename E>
-void backward_typed(const Wkv7Sizes& sz, int chunk, const void* r, const void* w, const void* k,
+void backward_typed(const Wkv7Dims& sz, int chunk, const void* r, const void* w, const void* k,
                     const void* v, const void* a, const void* b, const float* ckpt,
                     const void* dy, const float* ds_out, void* dr, void* dw, void* dk, void* dv,
                     void* da, void* db, float* ds0, float* scratch) {
@@ -104,34 +87,30 @@ int64_t wkv7_cuda_chunk() {
 
 int64_t wkv7_cuda_checkpoints(int64_t T, int64_t chunk) { return (T + chunk - 1) / chunk; }
 
-int64_t wkv7_cuda_scratch_floats(const Wkv7Sizes& sz, int64_t chunk) {
+int64_t wkv7_cuda_scratch_floats(const Wkv7Dims& sz, int64_t chunk) {
   return sz.B * sz.H * chunk * sz.N * sz.N;
 }
 
-void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Sizes& sz, int64_t chunk,
-                       const void* r, const void* w, const void* k, const void* v, const void* a,
-                       const void* b, const float* s0, void* y, float* s_out, float* ckpt) {
+void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& sz, int64_t chunk,
+                       const Wkv7ForwardArgs<void, float>& p) {
   const int c = checked_chunk(chunk);
-  DeviceScope scope(device);
+  CudaDeviceScope scope(device, "wkv7");
   if (dtype == Wkv7CudaDtype::BFloat16)
-    forward_typed<__nv_bfloat16>(sz, c, r, w, k, v, a, b, s0, y, s_out, ckpt);
+    forward_typed<__nv_bfloat16>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.s0, p.y, p.s_out, p.ckpt);
   else
-    forward_typed<float>(sz, c, r, w, k, v, a, b, s0, y, s_out, ckpt);
+    forward_typed<float>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.s0, p.y, p.s_out, p.ckpt);
 }
 
-void wkv7_cuda_backward(int device, Wkv7CudaDtype dtype, const Wkv7Sizes& sz, int64_t chunk,
-                        const void* r, const void* w, const void* k, const void* v,
-                        const void* a, const void* b, const float* ckpt, const void* dy,
-                        const float* ds_out, void* dr, void* dw, void* dk, void* dv, void* da,
-                        void* db, float* ds0, float* scratch) {
+void wkv7_cuda_backward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& sz, int64_t chunk,
+                        const Wkv7BackwardArgs<void, float>& p, float* scratch) {
   const int c = checked_chunk(chunk);
-  DeviceScope scope(device);
+  CudaDeviceScope scope(device, "wkv7");
   if (dtype == Wkv7CudaDtype::BFloat16)
-    backward_typed<__nv_bfloat16>(sz, c, r, w, k, v, a, b, ckpt, dy, ds_out, dr, dw, dk, dv, da,
-                                  db, ds0, scratch);
+    backward_typed<__nv_bfloat16>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.ckpt, p.dy, p.ds_out,
+                                  p.dr, p.dw, p.dk, p.dv, p.da, p.db, p.ds0, scratch);
   else
-    backward_typed<float>(sz, c, r, w, k, v, a, b, ckpt, dy, ds_out, dr, dw, dk, dv, da, db,
-                          ds0, scratch);
+    backward_typed<float>(sz, c, p.r, p.w, p.k, p.v, p.a, p.b, p.ckpt, p.dy, p.ds_out, p.dr,
+                          p.dw, p.dk, p.dv, p.da, p.db, p.ds0, scratch);
 }
 
 }  // namespace goose::kernels

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/wkv7_reference.h"  // Wkv7Sizes
+#include "kernels/wkv7_shape.h"
 
 namespace goose::kernels {
 
@@ -27,20 +27,20 @@ enum class Wkv7CudaDtype { Float32, BFloat16 };
 // ceil(T / chunk): checkpoints per head, (B,H,count,N,N) fp32.
 int64_t wkv7_cuda_checkpoints(int64_t T, int64_t chunk);
 // fp32 scratch the backward needs: B·H·chunk·N·N floats.
-int64_t wkv7_cuda_scratch_floats(const Wkv7Sizes& sz, int64_t chunk);
+int64_t wkv7_cuda_scratch_floats(const Wkv7Dims& sz, int64_t chunk);
 
+// r,w,k,v,a,b: (B,T,H,N) of `dtype`; s0, s_out: (B,H,N,N) fp32;
+//   S_t = S_{t-1}·diag(w_t) + (S_{t-1} a_t) b_tᵀ + v_t k_tᵀ,  y_t = S_t r_t.
 // All pointers are device pointers on `device`; s0 may be null (zeros), ckpt may be null (no
-// backward will follow). Throws std::runtime_error on a CUDA error.
-void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Sizes& sz, int64_t chunk,
-                       const void* r, const void* w, const void* k, const void* v, const void* a,
-                       const void* b, const float* s0, void* y, float* s_out, float* ckpt);
+// backward will follow), else it receives (B,H,wkv7_cuda_checkpoints(T,chunk),N,N) states.
+// Throws std::runtime_error on a CUDA error.
+void wkv7_cuda_forward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& dims, int64_t chunk,
+                       const Wkv7ForwardArgs<void, float>& args);
 
-// The backward of a forward run with the same chunk. dy and ds_out may be null (zero
-// cotangents); scratch has wkv7_cuda_scratch_floats(sz, chunk) floats.
-void wkv7_cuda_backward(int device, Wkv7CudaDtype dtype, const Wkv7Sizes& sz, int64_t chunk,
-                        const void* r, const void* w, const void* k, const void* v,
-                        const void* a, const void* b, const float* ckpt, const void* dy,
-                        const float* ds_out, void* dr, void* dw, void* dk, void* dv, void* da,
-                        void* db, float* ds0, float* scratch);
+// The backward of a forward run with the same chunk, from args.ckpt (args.s0 is not read).
+// dy and ds_out may be null (zero cotangents); scratch has wkv7_cuda_scratch_floats(dims,
+// chunk) floats.
+void wkv7_cuda_backward(int device, Wkv7CudaDtype dtype, const Wkv7Dims& dims, int64_t chunk,
+                        const Wkv7BackwardArgs<void, float>& args, float* scratch);
 
 }  // namespace goose::kernels

@@ -1,5 +1,5 @@
 // The plain WKV7 reference (see wkv7_reference.h): one head at a time, every state S_0..S_T
-// kept in double, loops written exactly as the equations read.
+// kept in double, loops written exactly as the equations read. No LibTorch.
 #include "kernels/wkv7_reference.h"
 
 #include <vector>
@@ -9,13 +9,13 @@ namespace goose::kernels {
 namespace {
 
 // Index of element i of the (b,t,h) vector in a (B,T,H,N) tensor.
-int64_t vec_at(const Wkv7Sizes& s, int64_t b, int64_t t, int64_t h) {
+int64_t vec_at(const Wkv7Dims& s, int64_t b, int64_t t, int64_t h) {
   return ((b * s.T + t) * s.H + h) * s.N;
 }
 
 // Runs one head forward, filling states[t] = S_t for t = 0..T (row-major N×N, double).
 template <typename T>
-void head_states(const Wkv7Sizes& s, int64_t b, int64_t h, const T* w, const T* k, const T* v,
+void head_states(const Wkv7Dims& s, int64_t b, int64_t h, const T* w, const T* k, const T* v,
                  const T* a, const T* bb, const T* s0, std::vector<std::vector<double>>& states) {
   const int64_t N = s.N;
   states.assign(s.T + 1, std::vector<double>(N * N, 0.0));
@@ -40,8 +40,10 @@ void head_states(const Wkv7Sizes& s, int64_t b, int64_t h, const T* w, const T* 
 }  // namespace
 
 template <typename T>
-void wkv7_reference_forward(const Wkv7Sizes& s, const T* r, const T* w, const T* k, const T* v,
-                            const T* a, const T* b, const T* s0, T* y, T* s_out) {
+void wkv7_reference_forward(const Wkv7Dims& s, const Wkv7ForwardArgs<T>& args) {
+  const T *r = args.r, *w = args.w, *k = args.k, *v = args.v, *a = args.a, *b = args.b,
+          *s0 = args.s0;
+  T *y = args.y, *s_out = args.s_out;
   const int64_t N = s.N;
   std::vector<std::vector<double>> states;
   for (int64_t bi = 0; bi < s.B; ++bi) {
@@ -62,9 +64,11 @@ void wkv7_reference_forward(const Wkv7Sizes& s, const T* r, const T* w, const T*
 }
 
 template <typename T>
-void wkv7_reference_backward(const Wkv7Sizes& s, const T* r, const T* w, const T* k, const T* v,
-                             const T* a, const T* b, const T* s0, const T* dy, const T* ds_out,
-                             T* dr, T* dw, T* dk, T* dv, T* da, T* db, T* ds0) {
+void wkv7_reference_backward(const Wkv7Dims& s, const Wkv7BackwardArgs<T>& args) {
+  const T *r = args.r, *w = args.w, *k = args.k, *v = args.v, *a = args.a, *b = args.b,
+          *s0 = args.s0, *dy = args.dy, *ds_out = args.ds_out;
+  T *dr = args.dr, *dw = args.dw, *dk = args.dk, *dv = args.dv, *da = args.da, *db = args.db,
+    *ds0 = args.ds0;
   const int64_t N = s.N;
   std::vector<std::vector<double>> states;
   std::vector<double> dS(N * N), u(N), sa(N);
@@ -121,14 +125,9 @@ void wkv7_reference_backward(const Wkv7Sizes& s, const T* r, const T* w, const T
   }
 }
 
-#define GOOSE_WKV7_REFERENCE(T)                                                                 \
-  template void wkv7_reference_forward<T>(const Wkv7Sizes&, const T*, const T*, const T*,       \
-                                          const T*, const T*, const T*, const T*, T*, T*);      \
-  template void wkv7_reference_backward<T>(const Wkv7Sizes&, const T*, const T*, const T*,      \
-                                           const T*, const T*, const T*, const T*, const T*,    \
-                                           const T*, T*, T*, T*, T*, T*, T*, T*);
-GOOSE_WKV7_REFERENCE(float)
-GOOSE_WKV7_REFERENCE(double)
-#undef GOOSE_WKV7_REFERENCE
+template void wkv7_reference_forward<float>(const Wkv7Dims&, const Wkv7ForwardArgs<float>&);
+template void wkv7_reference_forward<double>(const Wkv7Dims&, const Wkv7ForwardArgs<double>&);
+template void wkv7_reference_backward<float>(const Wkv7Dims&, const Wkv7BackwardArgs<float>&);
+template void wkv7_reference_backward<double>(const Wkv7Dims&, const Wkv7BackwardArgs<double>&);
 
 }  // namespace goose::kernels

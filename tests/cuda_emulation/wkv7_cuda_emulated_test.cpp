@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -81,7 +82,7 @@ Values download(DeviceBuffer<E>& buf) {
 }
 
 struct Problem {
-  Wkv7Sizes sz;
+  Wkv7Dims sz;
   std::vector<Values> vectors;  // r, w, k, v, a, b: (B,T,H,N)
   Values s0, dy, ds_out;        // empty: null pointer (zeros)
 };
@@ -110,14 +111,35 @@ std::vector<Values> run_reference(const Problem& p) {
   std::vector<Values> out(9);
   for (int i = 0; i < 9; ++i) out[i].assign(i == 1 || i == 8 ? n_state : n_vec, 0.0);
   const auto& x = p.vectors;
-  wkv7_reference_forward<double>(sz, x[0].data(), x[1].data(), x[2].data(), x[3].data(),
-                                 x[4].data(), x[5].data(), ptr_or_null(p.s0), out[0].data(),
-                                 out[1].data());
-  wkv7_reference_backward<double>(sz, x[0].data(), x[1].data(), x[2].data(), x[3].data(),
-                                  x[4].data(), x[5].data(), ptr_or_null(p.s0), ptr_or_null(p.dy),
-                                  ptr_or_null(p.ds_out), out[2].data(), out[3].data(),
-                                  out[4].data(), out[5].data(), out[6].data(), out[7].data(),
-                                  out[8].data());
+  Wkv7ForwardArgs<double> fwd;
+  fwd.r = x[0].data();
+  fwd.w = x[1].data();
+  fwd.k = x[2].data();
+  fwd.v = x[3].data();
+  fwd.a = x[4].data();
+  fwd.b = x[5].data();
+  fwd.s0 = ptr_or_null(p.s0);
+  fwd.y = out[0].data();
+  fwd.s_out = out[1].data();
+  wkv7_reference_forward<double>(sz, fwd);
+  Wkv7BackwardArgs<double> bwd;
+  bwd.r = fwd.r;
+  bwd.w = fwd.w;
+  bwd.k = fwd.k;
+  bwd.v = fwd.v;
+  bwd.a = fwd.a;
+  bwd.b = fwd.b;
+  bwd.s0 = fwd.s0;
+  bwd.dy = ptr_or_null(p.dy);
+  bwd.ds_out = ptr_or_null(p.ds_out);
+  bwd.dr = out[2].data();
+  bwd.dw = out[3].data();
+  bwd.dk = out[4].data();
+  bwd.dv = out[5].data();
+  bwd.da = out[6].data();
+  bwd.db = out[7].data();
+  bwd.ds0 = out[8].data();
+  wkv7_reference_backward<double>(sz, bwd);
   return out;
 }
 
@@ -182,8 +204,16 @@ double rms_ratio(const Values& got, const Values& ref) {
   return testing::rms_ratio(t(got), t(ref));
 }
 
+// The bounds of one run: for the outputs of the element type E (y and the six input
+// gradients) and for the fp32 state outputs (s_T, ds0), which bf16 inputs do not excuse.
+struct Bounds {
+  double elements, states;
+  Bounds(double both) : elements(both), states(both) {}  // NOLINT: fp32 runs use one bound
+  Bounds(double e, double s) : elements(e), states(s) {}
+};
+
 template <typename E>
-void expect_matches_reference(const Wkv7Case& c, double tol, bool with_s0 = true,
+void expect_matches_reference(const Wkv7Case& c, Bounds tol, bool with_s0 = true,
                               bool with_dy = true, bool with_ds_out = true,
                               int chunk = kWkv7CudaChunk) {
   SCOPED_TRACE(testing::describe(c) + " s0=" + std::to_string(with_s0) +
@@ -194,7 +224,11 @@ void expect_matches_reference(const Wkv7Case& c, double tol, bool with_s0 = true
   const auto got = run_emulated<E>(p, Order::Ascending, 0, chunk);
   for (size_t i = 0; i < ref.size(); ++i) {
     for (double x : got[i]) ASSERT_TRUE(std::isfinite(x)) << kOutNames[i] << " is not finite";
-    EXPECT_LE(rms_ratio(got[i], ref[i]), tol) << kOutNames[i];
+    const double err = rms_ratio(got[i], ref[i]);
+    if (std::getenv("GOOSE_PRINT_ERRORS"))
+      std::printf("wkv7 emulated %s %s %s %.3g\n", sizeof(E) == 2 ? "bf16" : "fp32",
+                  testing::describe(c).c_str(), kOutNames[i].c_str(), err);
+    EXPECT_LE(err, i == 1 || i == 8 ? tol.states : tol.elements) << kOutNames[i];
   }
 }
 
@@ -207,8 +241,11 @@ TEST(Wkv7CudaEmulated, Fp32MatchesReference) {
     expect_matches_reference<float>(c, testing::kFp32Tol);
 }
 
+// The paper's length with w = 1 exactly and a small in-context rate: rounding errors build up
+// over the whole sequence instead of being forgotten within tens of steps.
 TEST(Wkv7CudaEmulated, PaperLengthWithinTolerance) {
-  expect_matches_reference<float>(Wkv7Case{1, 4096, 1, 64, 108}, testing::kPaperLengthTol);
+  expect_matches_reference<float>(Wkv7Case{1, 4096, 1, 64, 108, Decay::One, 0.1},
+                                  testing::kFp32LongTol);
 }
 
 TEST(Wkv7CudaEmulated, Fp32WithNullInitialStateAndCotangents) {
@@ -247,7 +284,14 @@ TEST(Wkv7CudaEmulated, ChunkComesFromTheEnvironment) {
 TEST(Wkv7CudaEmulated, Bf16MatchesReference) {
   for (const Wkv7Case& c : {Wkv7Case{2, 17, 2, 8, 121}, Wkv7Case{1, 33, 1, 64, 122},
                             Wkv7Case{1, 18, 1, 16, 123, Decay::One, 2.0}})
-    expect_matches_reference<__nv_bfloat16>(c, testing::kBf16Tol);
+    expect_matches_reference<__nv_bfloat16>(c, {testing::kBf16Tol, testing::kFp32Tol});
+}
+
+// bf16 inputs and outputs with an fp32 state over a long horizon (w = 1, small in-context
+// rate): a state kept in bf16 would lose the small updates to a large state here.
+TEST(Wkv7CudaEmulated, Bf16LongSequenceWithinTolerance) {
+  expect_matches_reference<__nv_bfloat16>(Wkv7Case{1, 1024, 1, 64, 124, Decay::One, 0.1},
+                                          {testing::kBf16Tol, testing::kFp32LongTol});
 }
 
 // Threads of a block that raced between two barriers would see each other's writes or not

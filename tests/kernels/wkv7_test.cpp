@@ -26,7 +26,7 @@ using goose::testing::Decay;
 using goose::testing::describe;
 using goose::testing::kBf16Tol;
 using goose::testing::kFp32Tol;
-using goose::testing::kPaperLengthTol;
+using goose::testing::kFp32LongTol;
 using goose::testing::wkv7_inputs;
 using Case = goose::testing::Wkv7Case;
 
@@ -64,16 +64,20 @@ std::vector<Tensor> rounded(const std::vector<Tensor>& in, torch::Dtype dtype) {
   return out;
 }
 
+// tol bounds the outputs of the inputs' dtype (y and the six input gradients); state_tol the
+// fp32 state outputs (s_T, ds0), which bf16 inputs do not excuse (negative: same as tol).
 void expect_close(const Case& c, const std::vector<Tensor>& in, Impl impl, torch::Dtype dtype,
-                  torch::Device device, double tol) {
+                  torch::Device device, double tol, double state_tol = -1.0) {
+  if (state_tol < 0) state_tol = tol;
   const auto exact = rounded(in, dtype);
   auto ref = run_with_grads(exact, Impl::Reference, torch::kDouble, torch::kCPU, c.seed);
   auto got = run_with_grads(exact, impl, dtype, device, c.seed);
   for (size_t i = 0; i < ref.size(); ++i) {
     ASSERT_TRUE(torch::isfinite(got[i]).all().item<bool>()) << kOutNames[i] << " " << describe(c);
     const double err = rms_ratio(got[i], ref[i]);
-    if (std::getenv("GOOSE_PRINT_ERRORS")) std::printf("%s %s %.3g\n", describe(c).c_str(), kOutNames[i].c_str(), err);
-    EXPECT_LE(err, tol) << kOutNames[i] << " " << describe(c);
+    if (std::getenv("GOOSE_PRINT_ERRORS"))
+      std::printf("wkv7 %s %s %.3g\n", describe(c).c_str(), kOutNames[i].c_str(), err);
+    EXPECT_LE(err, i == 1 || i == 8 ? state_tol : tol) << kOutNames[i] << " " << describe(c);
   }
 }
 
@@ -126,13 +130,18 @@ TEST(Wkv7Cpu, MatchesReferenceAcrossShapes) {
   }
 }
 
+// The paper's length with w = 1 exactly and a small in-context rate (α < 0.1): the state
+// keeps a horizon of about a thousand steps, so rounding errors build up over the whole
+// sequence (the released decay would erase them within tens of steps).
 TEST(Wkv7Cpu, PaperLengthWithinTolerance) {
-  const Case c{1, 4096, 1, 64, 45};
+  const Case c{1, 4096, 1, 64, 45, Decay::One, 0.1};
   SCOPED_TRACE(describe(c));
-  expect_close(c, wkv7_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kPaperLengthTol);
+  expect_close(c, wkv7_inputs(c), Impl::Cpu, torch::kFloat, torch::kCPU, kFp32LongTol);
 }
 
-TEST(Wkv7Cpu, AutoPicksCpuForFloatAndReferenceForDouble) {
+// One rule for every wrapper (kernels/impl.h resolve_impl): Auto runs the CPU kernel on CPU
+// tensors, so double inputs need the reference asked for by name.
+TEST(Wkv7Cpu, AutoPicksCpuForCpuTensors) {
   const Case c{1, 9, 2, 8, 41};
   auto in = rounded(wkv7_inputs(c), torch::kFloat);
   std::vector<Tensor> f;
@@ -141,11 +150,16 @@ TEST(Wkv7Cpu, AutoPicksCpuForFloatAndReferenceForDouble) {
   auto [y_cpu, s_cpu] = wkv7(f[0], f[1], f[2], f[3], f[4], f[5], f[6], Impl::Cpu);
   EXPECT_TRUE(torch::equal(y_auto, y_cpu));
   EXPECT_TRUE(torch::equal(s_auto, s_cpu));
-  auto [y_d, s_d] = wkv7(in[0], in[1], in[2], in[3], in[4], in[5], in[6]);
+  try {
+    wkv7(in[0], in[1], in[2], in[3], in[4], in[5], in[6]);
+    ADD_FAILURE() << "Auto ran double inputs";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "wkv7: the cpu kernel takes Float, got r Double (use the reference for Double)");
+  }
   auto [y_ref, s_ref] = wkv7(in[0], in[1], in[2], in[3], in[4], in[5], in[6], Impl::Reference);
-  EXPECT_EQ(y_d.scalar_type(), torch::kDouble);
-  EXPECT_TRUE(torch::equal(y_d, y_ref));
-  EXPECT_TRUE(torch::equal(s_d, s_ref));
+  EXPECT_EQ(y_ref.scalar_type(), torch::kDouble);
+  EXPECT_EQ(s_ref.scalar_type(), torch::kDouble);
 }
 
 TEST(Wkv7Cpu, MissingInitialStateIsZeroAndGradFreeForwardAgrees) {
@@ -210,7 +224,7 @@ TEST(Wkv7Errors, NameTheOffendingTensor) {
   auto x = torch::rand({2, 5, 1, 8});
   auto bad = torch::rand({2, 5, 1, 7});
   expect_error([&] { wkv7(x, x, bad, x, x, x); },
-               "wkv7: k must have shape (B,T,H,N) = (2,5,1,8) like r, got (2,5,1,7)");
+               "wkv7: k must have shape (B,T,H,N) = (2,5,1,8), got (2,5,1,7)");
   expect_error([&] { wkv7(torch::rand({2, 5, 8}), x, x, x, x, x); },
                "wkv7: r must be 4-D (B,T,H,N), got shape (2,5,8)");
   expect_error([&] { wkv7(x, x, x, x, x.to(torch::kDouble), x); },
@@ -249,13 +263,13 @@ TEST(Wkv7Cuda, Fp32MatchesReference) {
   }
 }
 
-// The accuracy target at the paper's length; 4 of the paper's 64 heads keep the double
-// reference to a few seconds (scripts/gpu-check times all 64).
+// The paper's length with w = 1 and a small in-context rate, as on the CPU; 4 of the paper's 64
+// heads keep the double reference to a few seconds (scripts/gpu-check times all 64).
 TEST(Wkv7Cuda, PaperLengthWithinTolerance) {
   if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
-  const Case c{1, 4096, 4, 64, 72};
+  const Case c{1, 4096, 4, 64, 72, Decay::One, 0.1};
   SCOPED_TRACE(describe(c));
-  expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kPaperLengthTol);
+  expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kFloat, torch::kCUDA, kFp32LongTol);
 }
 
 // GOOSE_WKV7_CUDA_CHUNK (the checkpoint interval, for tuning) changes speed, not results.
@@ -276,8 +290,19 @@ TEST(Wkv7Cuda, Bf16MatchesReference) {
                              {1, 17, 1, 128, 63}};
   for (const Case& c : cases) {
     SCOPED_TRACE(describe(c));
-    expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kBFloat16, torch::kCUDA, kBf16Tol);
+    expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kBFloat16, torch::kCUDA, kBf16Tol,
+                 kFp32Tol);
   }
+}
+
+// bf16 over a long horizon (w = 1, small in-context rate), as in the emulation: the fp32
+// state outputs must stay at the fp32 long-sequence bound.
+TEST(Wkv7Cuda, Bf16LongSequenceWithinTolerance) {
+  if (!have_cuda()) GTEST_SKIP() << "no GPU or CUDA kernels not built";
+  const Case c{1, 1024, 4, 64, 65, Decay::One, 0.1};
+  SCOPED_TRACE(describe(c));
+  expect_close(c, wkv7_inputs(c), Impl::Cuda, torch::kBFloat16, torch::kCUDA, kBf16Tol,
+               kFp32LongTol);
 }
 
 TEST(Wkv7Cuda, AutoPicksCudaAndMissingStateIsZero) {
