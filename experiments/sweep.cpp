@@ -129,6 +129,10 @@ json task_algebra(const std::string& spec) {
   try {
     const tasks::TaskFacts facts = tasks::analyse_task(tasks::make_task(spec));
     out["task_class"] = automata::to_string(facts.algebraic_class);
+    out["group_kind"] = facts.group_kind;
+    out["derived_length"] = facts.derived_length;
+    out["inputs_period_le2"] = facts.inputs_period_le2;
+    out["inputs_involution_or_idempotent"] = facts.inputs_involution_or_idempotent;
     out["task_states"] = facts.states;
     out["task_commutative"] = facts.commutative;
   } catch (const std::exception& e) {
@@ -366,7 +370,8 @@ int run_waves(const SweepDir& dir, const Plan& plan, const WorkerOptions& option
 std::vector<std::string> result_columns() {
   std::vector<std::string> columns = {"study", "size", "run_id", "status", "variant", "wave"};
   for (const auto& field : core::config_fields()) columns.push_back(field.name);
-  for (const char* name : {"train_min_len", "train_max_len", "task_class", "task_states", "task_commutative",
+  for (const char* name : {"train_min_len", "train_max_len", "task_class", "group_kind", "derived_length",
+                           "inputs_period_le2", "inputs_involution_or_idempotent", "task_states", "task_commutative",
                            "eval", "eval_min_len", "eval_max_len", "count", "token_acc", "seq_acc",
                            "scaled_acc", "chance", "last_token_acc", "last_seq_acc", "last_scaled_acc",
                            "val_seq_acc", "selected_step", "steps_done", "stop_reason", "num_parameters",
