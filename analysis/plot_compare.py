@@ -1,57 +1,56 @@
-#!/usr/bin/env python3
-"""Figure of `gooselab compare`: sequence accuracy versus test length, one line per model,
-one panel per task, from OUT/summary.json (written by the compare command).
+#!/usr/bin/python3
+"""Figure of `gooselab compare`: sequence accuracy versus length, one panel per task (the
+training lengths first, then the test lengths), one line per model through the median over
+seeds, and every seed as a point. Reads the sweep's results.csv only.
 
-usage: plot_compare.py SUMMARY_JSON OUT_PNG
+usage: plot_compare.py RESULTS_CSV OUT_PNG
 """
-import json
 import sys
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
-
-def curve(result, task):
-    """(lengths, seq accs): the training range's validation at its max length, then tests."""
-    if "error" in result or "lengths" not in result:
-        return [], []
-    points = [(p["length"], p["seq_acc"]) for p in result["lengths"] if "length" in p]
-    points.sort()
-    return [x for x, _ in points], [y for _, y in points]
+# Okabe–Ito colours with distinct markers and line styles: readable for colour-blind readers
+# and in grey print.
+COLOURS = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h"]
+STYLES = ["-", "--", "-.", ":"]
 
 
 def main(argv):
     if len(argv) != 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    with open(argv[1]) as f:
-        summary = json.load(f)
-    tasks = summary["tasks"]
-    models = [m["name"] for m in summary["models"]]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5.5 * len(tasks), 4.2), squeeze=False)
+    rows = pd.read_csv(argv[1])
+    rows = rows[rows["status"] == "done"].copy()
+    # The x position of a row: the training range's upper end, or the test length.
+    rows["x"] = rows["eval_max_len"]
+    tasks = list(dict.fromkeys(rows["task"]))
+    variants = list(dict.fromkeys(rows["variant"]))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 3.8), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        for model in models:
-            runs = [r for r in summary["runs"] if r["task"] == task["name"] and r["model"] == model]
-            if not runs:
+        part = rows[rows["task"] == task]
+        train_max = part["train_max_len"].max()
+        for i, variant in enumerate(variants):
+            mine = part[part["variant"] == variant]
+            if mine.empty:
                 continue
-            xs, ys = curve(runs[0]["result"], task)
-            if xs:
-                ax.plot(xs, ys, marker="o", label=model)
+            style = dict(color=COLOURS[i % len(COLOURS)], marker=MARKERS[i % len(MARKERS)])
+            median = mine.groupby("x")["seq_acc"].median()
+            ax.plot(median.index, median.values, linestyle=STYLES[i % len(STYLES)], label=variant, **style)
+            ax.scatter(mine["x"], mine["seq_acc"], s=12, alpha=0.45, **style)
+        ax.axvline(train_max, color="grey", linewidth=0.8, linestyle=":")
         ax.set_xscale("log", base=2)
-        ax.set_xticks(task["test_lengths"])
-        ax.set_xticklabels([str(x) for x in task["test_lengths"]])
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel("test length (symbols)")
+        ax.set_title("%s (trained to %d; line: median, points: seeds)" % (task, train_max), fontsize=9)
+        ax.set_xlabel("length")
         ax.set_ylabel("sequence accuracy")
-        ax.set_title(f"{task['spec']} (trained on {task['train_len']})")
-        ax.grid(alpha=0.3)
-    axes[0][-1].legend(loc="best", fontsize=8)
-    title = "gooselab compare" + (" (quick)" if summary.get("quick") else "")
-    fig.suptitle(title)
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
-    fig.savefig(argv[2], dpi=120)
+    fig.savefig(argv[2], dpi=130)
     return 0
 
 

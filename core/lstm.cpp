@@ -37,4 +37,32 @@ torch::Tensor LstmModel::step(const torch::Tensor& token, std::vector<torch::Ten
   return head_(ln_out_(out.squeeze(1)));
 }
 
+std::vector<torch::Tensor> LstmModel::forget_gates(const torch::Tensor& tokens) {
+  check_tokens(tokens, 2);
+  torch::NoGradGuard no_grad;
+  auto params = lstm_->named_parameters();
+  auto x = emb_(tokens);  // (B,T,d)
+  const int64_t B = x.size(0), T = x.size(1), d = config_.dim;
+  std::vector<torch::Tensor> gates;
+  for (int64_t l = 0; l < config_.layers; ++l) {
+    const std::string s = std::to_string(l);
+    // Gate order of torch's LSTM: input, forget, cell, output.
+    auto pre = torch::matmul(x, params["weight_ih_l" + s].t()) + params["bias_ih_l" + s] + params["bias_hh_l" + s];
+    auto w_hh = params["weight_hh_l" + s].t();
+    auto h = torch::zeros({B, d}, x.options()), c = torch::zeros({B, d}, x.options());
+    std::vector<torch::Tensor> outputs, forgets;
+    for (int64_t t = 0; t < T; ++t) {
+      auto g = (pre.select(1, t) + torch::matmul(h, w_hh)).chunk(4, -1);
+      auto i = torch::sigmoid(g[0]), f = torch::sigmoid(g[1]), cell = torch::tanh(g[2]), o = torch::sigmoid(g[3]);
+      c = f * c + i * cell;
+      h = o * torch::tanh(c);
+      outputs.push_back(h);
+      forgets.push_back(f);
+    }
+    x = torch::stack(outputs, 1);
+    gates.push_back(torch::stack(forgets, 1));
+  }
+  return gates;
+}
+
 }  // namespace goose::core

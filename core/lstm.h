@@ -21,6 +21,11 @@ class LstmModel : public SequenceModel {
   torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
   int64_t state_floats() const override { return 2 * config_.layers * config_.dim; }
 
+  // Each layer's forget gate σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf) at every position,
+  // (B,T,dim), recomputed from the weights (torch's LSTM does not expose its gates; a test
+  // checks that the same recurrence reproduces forward()).
+  std::vector<torch::Tensor> forget_gates(const torch::Tensor& tokens);
+
  private:
   torch::nn::Embedding emb_{nullptr};
   torch::nn::LSTM lstm_{nullptr};

@@ -52,7 +52,9 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch:
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_size_));
   auto future = torch::ones({T, T}, x.options().dtype(torch::kBool)).triu(1);
   scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
-  auto y = torch::matmul(torch::softmax(scores, -1), v).transpose(1, 2).reshape({B, T, C});
+  auto attention = torch::softmax(scores, -1);
+  if (record_attention_) last_attention_ = attention.detach();
+  auto y = torch::matmul(attention, v).transpose(1, 2).reshape({B, T, C});
   auto h = x + proj_(y);
   return h + fc2_(torch::gelu(fc1_(ln2_(h))));
 }
@@ -97,6 +99,21 @@ torch::Tensor TransformerModel::forward(const torch::Tensor& tokens) {
   }
   for (auto& block : blocks_) x = block(x, cos, sin);
   return head_(ln_out_(x));
+}
+
+std::vector<torch::Tensor> TransformerModel::attention(const torch::Tensor& tokens) {
+  for (auto& b : blocks_) b->record_attention_ = true;
+  {
+    torch::NoGradGuard no_grad;
+    forward(tokens);
+  }
+  std::vector<torch::Tensor> out;
+  for (auto& b : blocks_) {
+    b->record_attention_ = false;
+    out.push_back(std::move(b->last_attention_));
+    b->last_attention_ = torch::Tensor();
+  }
+  return out;
 }
 
 }  // namespace goose::core

@@ -18,6 +18,9 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& rope_cos,
                         const torch::Tensor& rope_sin);
 
+  bool record_attention_ = false;  // when set, forward() keeps its attention (B,H,T,T)
+  torch::Tensor last_attention_;
+
  private:
   int64_t heads_, head_size_;
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
@@ -37,6 +40,10 @@ class TransformerModel : public SequenceModel {
   explicit TransformerModel(ModelConfig config);
   torch::Tensor forward(const torch::Tensor& tokens) override;
   int64_t state_floats() const override { return 2 * config_.layers * config_.dim; }
+
+  // Runs forward(tokens) and returns each layer's attention probabilities (B,H,T,T), detached
+  // (for gooselab inspect: attention entropy versus length).
+  std::vector<torch::Tensor> attention(const torch::Tensor& tokens);
 
  private:
   torch::nn::Embedding emb_{nullptr}, pos_{nullptr};

@@ -13,6 +13,16 @@ std::string source_dir() {
   return GOOSE_SOURCE_DIR;
 }
 
+std::string run_analysis_script(const std::string& script, const std::vector<std::string>& args) {
+  const std::string path = source_dir() + "/analysis/" + script;
+  if (std::system("test -x /usr/bin/python3 && /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0)
+    return "note: no figure (needs /usr/bin/python3 with matplotlib)";
+  std::string command = "/usr/bin/python3 '" + path + "'";
+  for (const auto& a : args) command += " '" + a + "'";
+  if (std::system((command + " >/dev/null").c_str()) != 0) return "note: the figure failed (" + command + ")";
+  return "figure: " + args.back();
+}
+
 bool wants_help(const Args& args) {
   for (const std::string& a : args)
     if (a == "--help" || a == "-h") return true;

@@ -3,6 +3,7 @@
 // std::invalid_argument, and uniform --help text with defaults and an example.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
@@ -26,6 +27,10 @@ po::variables_map parse_options(const std::string& command, const Args& args,
 // The source tree (GOOSE_SOURCE_DIR in the environment, else the tree this binary was built
 // from), for analysis/ scripts and study files.
 std::string source_dir();
+
+// Runs analysis/SCRIPT with Debian's /usr/bin/python3 (matplotlib, pandas) on ARGS; returns
+// "figure: <last arg>" or a note saying why there is none (never an error: figures are extra).
+std::string run_analysis_script(const std::string& script, const std::vector<std::string>& args);
 
 // "usage: <usage>\n\n<summary>\n\n<options with defaults>\nexample:\n  <example>\n"
 std::string help_text(const std::string& usage, const std::string& summary,

@@ -73,18 +73,39 @@ StudyAxis parse_axis(const std::string& name, const toml::node& node, const std:
     if (step < 1 || *to < *from) fail(path, axis.line, at, "a range needs from <= to and step >= 1");
     for (int64_t v = *from; v <= *to; v += step) axis.values.push_back(v);
   } else if (auto array = node.as_array()) {
-    for (const auto& item : *array) axis.values.push_back(to_json_value(item, path, at));
+    axis.bundles = !array->empty() && (*array)[0].is_table();
+    for (const auto& item : *array) {
+      if (item.is_table() != axis.bundles) fail(path, line_of(item), at, "mixes bundles (tables) and plain values");
+      if (!axis.bundles) {
+        axis.values.push_back(to_json_value(item, path, at));
+        continue;
+      }
+      if (name == "variant" || core::find_config_field(name))
+        fail(path, line_of(item), at, "an axis of bundles needs a name of its own, not a field's");
+      json bundle = json::object();
+      for (const auto& [key, value] : *item.as_table()) {
+        const std::string field(key.str());
+        const json v = to_json_value(value, path, at + "." + field);
+        bundle[field] = field == "name" ? v : check_value(field, v, path, line_of(value), at + "." + field);
+      }
+      if (!bundle.contains("name") || !bundle["name"].is_string())
+        fail(path, line_of(item), at, "each bundle needs a \"name\" (a string that labels its cells)");
+      axis.values.push_back(bundle);
+    }
   } else {
     fail(path, axis.line, at, "expected a list of values or a range {from, to, step}");
   }
   if (axis.values.empty()) fail(path, axis.line, at, "empty axis");
-  for (auto& value : axis.values) value = check_value(name, value, path, axis.line, at);
+  if (!axis.bundles)
+    for (auto& value : axis.values) value = check_value(name, value, path, axis.line, at);
   return axis;
 }
 
+// In file order (toml++ keeps keys sorted): the first axis varies slowest in the plan.
 std::vector<StudyAxis> parse_axes(const toml::table& table, const std::string& path, const std::string& where) {
   std::vector<StudyAxis> axes;
   for (const auto& [key, value] : table) axes.push_back(parse_axis(std::string(key.str()), value, path, where));
+  std::stable_sort(axes.begin(), axes.end(), [](const StudyAxis& a, const StudyAxis& b) { return a.line < b.line; });
   return axes;
 }
 
@@ -184,11 +205,15 @@ Study load_study(const std::string& path) {
     if (!std::filesystem::exists(path)) throw std::invalid_argument("study file " + path + " not found");
     fail(path, static_cast<int>(e.source().begin.line), "syntax", std::string(e.description()));
   }
-  check_keys(root, {"name", "description", "seeds", "fixed", "axes", "success", "search", "sizes"}, path, "");
+  check_keys(root, {"name", "description", "seeds", "fixed", "axes", "success", "search", "sizes", "inspect"}, path, "");
   Study study;
   study.path = path;
   study.name = root["name"].value_or<std::string>(std::filesystem::path(path).stem().string());
   study.description = root["description"].value_or<std::string>("");
+  if (auto node = root.get("inspect")) {
+    if (!node->is_boolean()) fail(path, line_of(*node), "inspect", "expected true or false");
+    study.inspect = node->value_or(false);
+  }
   if (auto node = root.get("seeds")) study.seeds = parse_seeds(*node, path, "seeds");
   if (auto node = root.get("fixed")) study.fixed = parse_fixed(require_table(*node, path, "fixed"), path, "fixed", &study.fixed_lines);
   if (auto node = root.get("axes")) study.axes = parse_axes(require_table(*node, path, "axes"), path, "axes");
@@ -236,6 +261,7 @@ Plan make_plan(const Study& study, const std::string& size_name) {
   plan.study_path = study.path;
   plan.description = study.description;
   plan.success = study.success;
+  plan.inspect = study.inspect;
   json fixed = study.fixed;
   std::vector<StudyAxis> axes = study.axes;
   std::vector<uint64_t> seeds = study.seeds;
@@ -272,7 +298,10 @@ Plan make_plan(const Study& study, const std::string& size_name) {
   std::set<std::string> checked_tasks, ids;
   for (bool done = false; !done;) {
     json cell = json::object();
-    for (size_t a = 0; a < axes.size(); ++a) cell[axes[a].name] = axes[a].values[index[a]];
+    for (size_t a = 0; a < axes.size(); ++a) {
+      const json& value = axes[a].values[index[a]];
+      cell[axes[a].name] = axes[a].bundles ? value["name"] : value;
+    }
     for (int wave = 0; wave < plan.waves; ++wave) {
       for (const uint64_t seed : seeds) {
         core::RunConfig config;
@@ -286,11 +315,21 @@ Plan make_plan(const Study& study, const std::string& size_name) {
         };
         if (fixed.contains("variant")) apply("variant", fixed["variant"], study.fixed_lines.count("variant") ? study.fixed_lines.at("variant") : 0, "fixed.variant");
         if (cell.contains("variant")) apply("variant", cell["variant"], 0, "axes.variant");
+        for (size_t a = 0; a < axes.size(); ++a)
+          if (axes[a].bundles && axes[a].values[index[a]].contains("variant"))
+            apply("variant", axes[a].values[index[a]]["variant"], axes[a].line, "axes." + axes[a].name);
         for (const auto& item : fixed.items())
           if (item.key() != "variant")
             apply(item.key(), item.value(), study.fixed_lines.count(item.key()) ? study.fixed_lines.at(item.key()) : 0, "fixed." + item.key());
-        for (size_t a = 0; a < axes.size(); ++a)
-          if (axes[a].name != "variant") apply(axes[a].name, cell[axes[a].name], axes[a].line, "axes." + axes[a].name);
+        for (size_t a = 0; a < axes.size(); ++a) {
+          if (axes[a].bundles) {
+            for (const auto& item : axes[a].values[index[a]].items())
+              if (item.key() != "name" && item.key() != "variant")
+                apply(item.key(), item.value(), axes[a].line, "axes." + axes[a].name + "." + item.key());
+          } else if (axes[a].name != "variant") {
+            apply(axes[a].name, cell[axes[a].name], axes[a].line, "axes." + axes[a].name);
+          }
+        }
         if (search) apply(search->name, search->values[wave], search->line, "search.values");
         config.train.seed = seed;
         try {
@@ -331,7 +370,7 @@ json plan_to_json(const Plan& plan) {
                     {"variant", run.variant}, {"config", core::to_json(run.config)}});
   return {{"study", plan.study}, {"study_path", plan.study_path}, {"size", plan.size},
           {"description", plan.description}, {"axes", plan.axes}, {"success", plan.success.to_json()},
-          {"search_axis", plan.search_axis}, {"waves", plan.waves}, {"runs", runs}};
+          {"search_axis", plan.search_axis}, {"waves", plan.waves}, {"inspect", plan.inspect}, {"runs", runs}};
 }
 
 Plan plan_from_json(const json& in, const std::string& where) {
@@ -346,6 +385,7 @@ Plan plan_from_json(const json& in, const std::string& where) {
     plan.success = {s.at("metric"), s.at("length"), s.at("threshold"), s.at("seeds")};
     plan.search_axis = in.at("search_axis").get<std::string>();
     plan.waves = in.at("waves").get<int>();
+    plan.inspect = in.value("inspect", false);
     for (const auto& r : in.at("runs")) {
       PlannedRun run;
       run.run_id = r.at("run_id").get<std::string>();

@@ -27,9 +27,13 @@ struct SuccessRule {
   nlohmann::json to_json() const;
 };
 
+// An axis sweeps one field (or "variant"), or bundles: a list of inline tables of fields, each
+// with a "name", for settings that go together (e.g. each task with its own lengths and
+// budget); the axis then has a name of its own and its cells are labelled by the bundle name.
 struct StudyAxis {
-  std::string name;                   // a field name or "variant"
+  std::string name;                   // a field name, "variant", or a bundle axis's own name
   std::vector<nlohmann::json> values;
+  bool bundles = false;
   int line = 0;                       // in the study file
 };
 
@@ -54,6 +58,7 @@ struct Study {
   std::optional<StudyAxis> search;  // the searched field and the values tried, in order
   std::map<std::string, StudySize> sizes;
   std::vector<std::string> size_names;  // in file order
+  bool inspect = false;  // run `inspect` on each finished run; its summary goes into results.csv
 };
 
 // Parses and checks a study file. Errors: std::invalid_argument "FILE:LINE: WHERE: what"
@@ -79,6 +84,7 @@ struct Plan {
   SuccessRule success;
   std::string search_axis;        // "" without a search
   int waves = 1;
+  bool inspect = false;
   std::vector<PlannedRun> runs;
 };
 

@@ -28,6 +28,7 @@
 #include "core/progress.h"
 #include "core/run_directory.h"
 #include "core/train.h"
+#include "experiments/inspect.h"
 #include "experiments/run.h"
 #include "tasks/task_facts.h"
 
@@ -312,7 +313,9 @@ int train_runs(const SweepDir& dir, const Plan& plan, const std::vector<size_t>&
     for (size_t k = next++; k < runs.size(); k = next++) {
       const PlannedRun& run = plan.runs[runs[k]];
       const core::RunDirectory run_dir(dir.run_path(run.run_id));
-      if (run_dir.finished() || (run_dir.failed() && !options.retry_failed)) continue;
+      const std::string inspect_path = (fs::path(run_dir.path()) / "inspect.json").string();
+      const bool inspected = !plan.inspect || core::file_exists(inspect_path);
+      if ((run_dir.finished() && inspected) || (run_dir.failed() && !options.retry_failed)) continue;
       const std::string lock = dir.lock_path(run.run_id);
       if (!acquire_lock(lock)) continue;  // another worker trains it now
       keeper.hold(lock);
@@ -331,7 +334,14 @@ int train_runs(const SweepDir& dir, const Plan& plan, const std::vector<size_t>&
         session.threads = options.threads_per_run;
         session.progress = options.run_progress ? "lines" : "off";
         session.label = plan.study + " " + describe(run);
-        run_training(run.config, session);
+        if (!run_dir.finished()) run_training(run.config, session);
+        if (plan.inspect) {  // after the result: a kill in between inspects on the next start
+          InspectOptions inspect;
+          inspect.count = 32;
+          inspect.lengths = run.config.train.eval_lengths;
+          inspect.lengths.push_back(run.config.train.train_max_len);
+          core::write_json_atomic(inspect_path, inspect_run(run_dir.path(), inspect));
+        }
       } catch (const core::TrainingDiverged& e) {
         failure = e.what();
       } catch (const std::invalid_argument& e) {
@@ -377,6 +387,7 @@ std::vector<std::string> result_columns() {
                            "val_seq_acc", "selected_step", "steps_done", "stop_reason", "num_parameters",
                            "state_floats", "wall_seconds", "tokens_per_second", "code_version", "error"})
     columns.push_back(name);
+  for (const auto& name : inspect_column_names()) columns.push_back(name);
   return columns;
 }
 
@@ -401,6 +412,9 @@ size_t collect_results(const SweepDir& dir, const Plan& plan) {
     }
     const json result = run_dir.read_result();
     base["status"] = "done";
+    const std::string inspect_path = (fs::path(run_dir.path()) / "inspect.json").string();
+    if (core::file_exists(inspect_path))
+      for (const auto& item : inspect_summary_columns(core::read_json(inspect_path)).items()) base[item.key()] = item.value();
     for (const char* key : {"stop_reason", "num_parameters", "state_floats", "wall_seconds", "tokens_per_second"})
       base[key] = result.at(key);
     base["steps_done"] = result.at("steps");
