@@ -67,7 +67,7 @@ TrainState load_checkpoint(const std::string& path, SequenceModel& model,
   torch::serialize::InputArchive archive;
   TrainState state;
   try {
-    archive.load_from(path);
+    archive.load_from(path, model.device());  // a checkpoint loads on either device
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     model.load(model_archive);

@@ -115,6 +115,9 @@ std::vector<ConfigField> build_fields() {
   f.push_back(in_range(train_field(&TrainConfig::min_lr_fraction, "min_lr_fraction", T::Real, "final learning rate as a fraction of lr"), 0, 1, false, false));
   f.push_back(at_least(train_field(&TrainConfig::clip, "clip", T::Real, "gradient norm clip (0 = off)"), 0));
   f.push_back(at_least(train_field(&TrainConfig::max_loss, "max_loss", T::Real, "a loss above this stops the run as diverged"), 0, true));
+  f.push_back(choice(train_field(&TrainConfig::precision, "precision", T::Choice,
+                                 "training arithmetic: fp32 | bf16 (autocast of the matrix products; states and kernels fp32)"),
+                     {"fp32", "bf16"}));
   {
     ConfigField len;
     len.section = "train";

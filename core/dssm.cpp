@@ -102,8 +102,10 @@ DssmMixerImpl::Output DssmMixerImpl::forward(const torch::Tensor& u, const torch
                                              const torch::Tensor& h0) {
   const int64_t T = u.size(1);
   const ScanInputs in = prepare(u, conv);
-  auto [y, h] =
-      kernels::selective_scan(in.x, in.delta, A(), in.Bm, in.Cm, D_, h0, mode_, impl_);
+  // The scan runs in fp32 even under bf16 autocast (a no-op for fp32 tensors).
+  auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat); };
+  auto [y, h] = kernels::selective_scan(f32(in.x), f32(in.delta), A(), f32(in.Bm), f32(in.Cm), D_, h0,
+                                        mode_, impl_);
   auto out = out_proj_(y * torch::silu(in.z));
   return {out, in.ext.slice(2, T), h};
 }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/device.h"
+
 namespace goose::core {
 
 double AccuracyCounts::token_accuracy() const {
@@ -70,7 +72,7 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
   int64_t done = 0;
   for (uint64_t chunk = 0; done < count; ++chunk) {
     const int64_t size = std::min(batch_size, count - done);
-    const Batch batch = source.sample(size, min_len, max_len, mix_seed(seed, chunk));
+    const Batch batch = to_device(source.sample(size, min_len, max_len, mix_seed(seed, chunk)), model.device());
     counts += count_accuracy(model.forward(batch.tokens), batch.targets);
     done += size;
   }

@@ -32,6 +32,11 @@ void SequenceModel::check_tokens(const torch::Tensor& tokens, int64_t dims) cons
                                 " outside [0, " + std::to_string(config_.vocab_size) + ")");
 }
 
+torch::Device SequenceModel::device() const {
+  const auto params = parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+
 int64_t SequenceModel::num_parameters() const {
   int64_t total = 0;
   for (const auto& p : parameters()) total += p.numel();

@@ -73,6 +73,7 @@ class SequenceModel : public torch::nn::Module {
   // Floats carried between tokens per sequence (for Transformers: per token of context).
   virtual int64_t state_floats() const = 0;
   int64_t num_parameters() const;
+  torch::Device device() const;  // where its parameters live
   // The optimiser's parameter groups, every parameter in exactly one. The default: "decayed"
   // (weight matrices of Linear, LSTM and Embedding layers: weight decay) and "plain" (norms,
   // biases, per-channel vectors, low-rank adapters: none), both at the base learning rate.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/checkpoint.h"
+#include "core/device.h"
 #include "core/progress.h"
 #include "core/run_directory.h"
 #include "core/seed.h"
@@ -173,6 +174,8 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
   const std::string kept = dir ? "; last good checkpoint kept at " + dir->last_checkpoint() : "";
 
   TrainingData data(source, config);
+  const torch::Device device = model.device();
+  const bool bf16 = config.precision == "bf16";
   Progress progress(options.progress, options.label, config.steps);
   std::string best_blob;  // the selected weights when there is no run directory
   TrainResult result;
@@ -183,14 +186,18 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
 
   while (state.step < config.steps && !state.stopped_at_target) {
     const auto step_start = Clock::now();
-    const Batch batch = data.batch(state.step);
+    const Batch batch = to_device(data.batch(state.step), device);
     const double lr = learning_rate(config, state.step);
     optimizer.set_learning_rate(lr);
     optimizer.adamw().zero_grad();
-    const torch::Tensor logits = model.forward(batch.tokens);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+    torch::Tensor logits, loss;
+    {
+      AutocastScope autocast(bf16, device);
+      logits = model.forward(batch.tokens);
+      loss = torch::nn::functional::cross_entropy(
+          logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), batch.targets.reshape({-1}),
+          torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+    }
     const double loss_value = checked_loss(loss, config, state.step + 1, kept);
     loss.backward();
     if (config.clip > 0) {

@@ -36,6 +36,7 @@ struct TrainConfig {
   double min_lr_fraction = 0.1;
   double clip = 1.0;              // gradient norm clip; 0 = off
   double max_loss = 1e3;          // a loss above this (or NaN/Inf) stops the run
+  std::string precision = "fp32";  // fp32 | bf16 (autocast of the matrix products; states fp32)
   // data
   int64_t train_min_len = 3;      // symbols per training sequence, uniform in [min, max]
   int64_t train_max_len = 40;

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/device.h"
 #include "core/files.h"
 #include "core/text.h"
 #include "core/version.h"
@@ -121,6 +122,7 @@ int compare_command(const Args& args) {
       ("out", po::value<std::string>()->default_value("runs/compare"), "sweep directory")
       ("jobs", po::value<int>()->default_value(cores), "runs trained at once, one intra-op thread each")
       ("study", po::value<std::string>(), "another study file with the same shape (axes variant and setting)")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto; on a GPU, --jobs runs share it")
       ("no-plot", po::bool_switch(), "skip analysis/plot_compare.py")
       ("help,h", "show this help");
   if (wants_help(args)) {
@@ -143,6 +145,7 @@ int compare_command(const Args& args) {
   for (const auto& axis : {"variant", "setting"})
     if (std::find(plan.axes.begin(), plan.axes.end(), axis) == plan.axes.end())
       throw std::invalid_argument("compare: " + study_file + " needs the axes variant and setting");
+  core::parse_device(vm["device"].as<std::string>());  // fails before anything is written
   const SweepDir dir(vm["out"].as<std::string>());
   dir.write_plan(plan);
 
@@ -150,6 +153,7 @@ int compare_command(const Args& args) {
   WorkerOptions worker;
   worker.jobs = jobs;
   worker.progress = vm["quick"].as<bool>() ? "off" : "auto";
+  worker.device = vm["device"].as<std::string>();
   run_waves(dir, plan, worker);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   collect_results(dir, plan);

@@ -28,6 +28,7 @@ int inspect_command(const Args& args) {
       ("no-plot", po::bool_switch(), "skip the figure (DIR/inspect.png, analysis/plot_inspect.py)")
       ("json", po::bool_switch(), "print the JSON instead of the summary")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto")
       ("help,h", "show this help");
   if (wants_help(args)) {
     std::cout << help_text("gooselab inspect --run DIR [--lengths LIST] [options]",
@@ -48,6 +49,7 @@ int inspect_command(const Args& args) {
   o.long_length = vm["long-length"].as<int64_t>();
   o.checkpoint = vm["checkpoint"].as<std::string>();
   o.seed = vm["seed"].as<uint64_t>();
+  o.device = vm["device"].as<std::string>();
   if (o.checkpoint != "best" && o.checkpoint != "last") throw std::invalid_argument("inspect: --checkpoint must be best or last");
   if (o.count < 1) throw std::invalid_argument("inspect: --count must be positive (got " + std::to_string(o.count) + ")");
   if (o.long_length < 0) throw std::invalid_argument("inspect: --long-length must be >= 0");

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/device.h"
 #include "core/files.h"
 #include "experiments/cli_common.h"
 #include "experiments/commands.h"
@@ -140,6 +141,7 @@ int run_command(const Args& args) {
       ("jobs", po::value<int>()->default_value(default_jobs()), "runs trained at once, one intra-op thread each")
       ("out", po::value<std::string>(), "sweep directory (default runs/sweeps/<study>-<size>)")
       ("retry-failed", po::bool_switch(), "run the failed runs again from the start")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto; on a GPU, --jobs runs share it")
       ("progress", po::value<std::string>()->default_value("auto"), "the sweep's line: auto | lines | off")
       ("run-progress", po::bool_switch(), "also each run's evaluation lines");
   bool help = false;
@@ -159,6 +161,8 @@ int run_command(const Args& args) {
   worker.retry_failed = vm["retry-failed"].as<bool>();
   worker.progress = vm["progress"].as<std::string>();
   worker.run_progress = vm["run-progress"].as<bool>();
+  worker.device = vm["device"].as<std::string>();
+  core::parse_device(worker.device);
   run_waves(dir, plan, worker);
   const size_t rows = collect_results(dir, plan);
   print_counts(dir, plan);
@@ -256,7 +260,8 @@ int worker_command(const Args& args) {
       ("wave", po::value<int>()->default_value(0), "the wave")
       ("index", po::value<int>(), "the array task index ($SLURM_ARRAY_TASK_ID)")
       ("runs-per-task", po::value<int>()->default_value(1), "runs per array task")
-      ("cpus", po::value<int>()->default_value(1), "CPUs of this task");
+      ("cpus", po::value<int>()->default_value(1), "CPUs of this task")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | auto");
   bool help = false;
   const auto vm = parse_sub("worker", args, options, "dir", "gooselab sweep worker DIR --wave W --index I",
                             "Trains shard I of wave W's runs (one Slurm array task).",
@@ -265,7 +270,8 @@ int worker_command(const Args& args) {
   if (!vm.count("index")) throw std::invalid_argument("sweep worker: --index is required");
   const SweepDir dir(vm["dir"].as<std::string>());
   const int failed = run_shard(dir, dir.read_plan(), vm["wave"].as<int>(), vm["index"].as<int>(),
-                               vm["runs-per-task"].as<int>(), std::max(1, vm["cpus"].as<int>()));
+                               vm["runs-per-task"].as<int>(), std::max(1, vm["cpus"].as<int>()),
+                               vm["device"].as<std::string>());
   if (failed > 0) fmt::print(stderr, "{} run(s) failed (recorded in their failure.json)\n", failed);
   return 0;
 }

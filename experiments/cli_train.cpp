@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/checkpoint.h"
+#include "core/device.h"
 #include "core/files.h"
 #include "core/metrics.h"
 #include "core/run_directory.h"
@@ -29,6 +30,7 @@ po::options_description session_options() {
       ("resume", po::bool_switch(), "continue the run in --out from its last checkpoint")
       ("force", po::bool_switch(), "start over in a non-empty --out")
       ("threads", po::value<int>()->default_value(1), "intra-op threads (recorded with the run: results are the same for the same seed, machine and thread count)")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto (a GPU when there is one)")
       ("progress", po::value<std::string>()->default_value("auto"), "auto | lines | off")
       ("help,h", "show this help");
   return run;
@@ -41,6 +43,8 @@ Session session_from(const po::variables_map& vm) {
   s.force = vm["force"].as<bool>();
   s.threads = vm["threads"].as<int>();
   s.progress = vm["progress"].as<std::string>();
+  s.device = vm["device"].as<std::string>();
+  core::parse_device(s.device);  // fails now, before anything is written
   if (s.threads < 1) throw std::invalid_argument("train: --threads must be >= 1 (got " + std::to_string(s.threads) + ")");
   if (s.progress != "auto" && s.progress != "lines" && s.progress != "off")
     throw std::invalid_argument("train: --progress must be auto, lines or off (got '" + s.progress + "')");
@@ -125,6 +129,7 @@ int eval_command(const Args& args) {
       ("seed", po::value<uint64_t>()->default_value(20261126), "seed of the evaluation data")
       ("batch", po::value<int64_t>()->default_value(250), "sequences per forward pass")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto (a checkpoint loads on either)")
       ("json", po::bool_switch(), "print JSON instead of a table")
       ("help,h", "show this help");
   if (wants_help(args)) {
@@ -159,7 +164,7 @@ int eval_command(const Args& args) {
   if (!core::file_exists(checkpoint)) throw std::invalid_argument("eval: " + run_path + " has no checkpoint (best.pt or last.pt)");
 
   torch::set_num_threads(threads);
-  PreparedRun run = prepare_run(stored.config);
+  PreparedRun run = prepare_run(stored.config, vm["device"].as<std::string>());
   const nlohmann::json derived = stored.json.value("derived", stored.json.value("model", nlohmann::json::object()));
   const int64_t stored_vocab = derived.value("vocab_size", run.model->config().vocab_size);
   const int64_t stored_classes = derived.value("num_classes", run.model->config().num_classes);

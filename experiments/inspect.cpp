@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "core/checkpoint.h"
+#include "core/device.h"
 #include "core/dssm.h"
 #include "core/files.h"
 #include "core/lstm.h"
@@ -251,7 +252,7 @@ json inspect_run(const std::string& run_dir, const InspectOptions& options) {
   std::string checkpoint = options.checkpoint == "last" ? dir.last_checkpoint() : dir.best_checkpoint();
   if (!core::file_exists(checkpoint)) checkpoint = dir.last_checkpoint();
   if (!core::file_exists(checkpoint)) throw std::invalid_argument("inspect: " + run_dir + " has no checkpoint (best.pt or last.pt)");
-  PreparedRun run = prepare_run(stored.config);
+  PreparedRun run = prepare_run(stored.config, options.device);
   const core::TrainState state = core::load_checkpoint(checkpoint, *run.model, nullptr);
   core::SequenceModel& model = *run.model;
   model.eval();
@@ -273,7 +274,8 @@ json inspect_run(const std::string& run_dir, const InspectOptions& options) {
   std::vector<torch::Tensor> data;
   json accuracy = json::array();
   for (const int64_t L : data_lengths) {
-    const core::Batch batch = run.source->sample(options.count, L, L, core::mix_seed(options.seed, uint64_t(L)));
+    const core::Batch batch =
+        core::to_device(run.source->sample(options.count, L, L, core::mix_seed(options.seed, uint64_t(L))), model.device());
     const core::AccuracyCounts c = core::count_accuracy(model.forward(batch.tokens), batch.targets);
     accuracy.push_back({{"length", L}, {"seq_acc", c.sequence_accuracy()}, {"token_acc", c.token_accuracy()},
                         {"chance", run.source->chance_accuracy(L, L)}});
@@ -293,8 +295,9 @@ json inspect_run(const std::string& run_dir, const InspectOptions& options) {
   else out["transformer"] = inspect_transformer(dynamic_cast<core::TransformerModel&>(model), data, summary);
 
   if (model.has_step()) {
-    const core::Batch batch = run.source->sample(std::min<int64_t>(options.count, 16), long_length, long_length,
-                                                 core::mix_seed(options.seed, 0x6c6f6e67));
+    const core::Batch batch = core::to_device(run.source->sample(std::min<int64_t>(options.count, 16), long_length,
+                                                                 long_length, core::mix_seed(options.seed, 0x6c6f6e67)),
+                                              model.device());
     json curve = state_norm_curve(model, batch.tokens);
     double train = 0, longest = 0;
     for (int64_t l = 0; l < stored.config.model.layers; ++l) {

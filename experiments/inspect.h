@@ -20,6 +20,7 @@ struct InspectOptions {
   int64_t long_length = 0;          // the state-norm curve's length; 0 = max(lengths)
   std::string checkpoint = "best";  // best | last
   uint64_t seed = 20261129;
+  std::string device = "cpu";
 };
 
 // Reads the run directory and returns the inspect.json object (see the README for its keys);

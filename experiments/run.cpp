@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "core/device.h"
 #include "core/files.h"
 #include "core/run_directory.h"
 #include "core/variants.h"
@@ -73,7 +74,7 @@ core::RunConfig convert_legacy(const json& options, const std::string& where) {
 
 }  // namespace
 
-PreparedRun prepare_run(const core::RunConfig& config) {
+PreparedRun prepare_run(const core::RunConfig& config, const std::string& device) {
   PreparedRun run;
   run.task = tasks::make_task(config.task.task);
   run.source = tasks::make_batch_source(run.task, tasks::parse_objective(config.task.objective));
@@ -81,6 +82,7 @@ PreparedRun prepare_run(const core::RunConfig& config) {
   model.vocab_size = run.source->vocab_size();
   model.num_classes = run.source->num_classes();
   run.model = core::make_seeded_model(model, config.train.seed);
+  run.model->to(core::parse_device(device));
   return run;
 }
 
@@ -98,13 +100,14 @@ json run_config_json(const core::RunConfig& config, const PreparedRun& run, cons
                     {"chance_accuracy", run.source->chance_accuracy(config.train.train_min_len,
                                                                     config.train.train_max_len)}};
   out["session"] = {{"code_version", core::code_version()}, {"threads", session.threads},
+                    {"device", run.model->device().str()},
                     {"host", host_name()}, {"started", utc_now()}};
   return out;
 }
 
 core::TrainResult run_training(const core::RunConfig& config, const Session& session) {
   core::validate(config);
-  PreparedRun run = prepare_run(config);
+  PreparedRun run = prepare_run(config, session.device);
   core::RunDirectory dir(session.out_dir);
   if (session.resume && dir.has_config()) {
     const StoredRun stored = read_run_config(session.out_dir);

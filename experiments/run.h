@@ -23,6 +23,7 @@ struct Session {
   bool resume = false;             // continue out_dir from its last checkpoint
   bool force = false;              // start over in a non-empty out_dir
   int threads = 1;                 // intra-op threads (recorded: results depend on it in the last bits)
+  std::string device = "cpu";      // cpu | cuda | cuda:N | auto (recorded, not part of the identity)
   std::string progress = "auto";   // auto | lines | off
   std::string label;               // prefix of progress lines
   int64_t interrupt_after = 0;     // tests
@@ -34,8 +35,9 @@ struct PreparedRun {
   std::shared_ptr<core::SequenceModel> model;  // seeded with the run's seed
 };
 // Builds the task and its batch source, fills the model's vocabulary and classes from it,
-// and makes the seeded model. Throws std::invalid_argument on a bad task or model.
-PreparedRun prepare_run(const core::RunConfig& config);
+// and makes the seeded model (initialised on the CPU, then moved to `device`, so a seed gives
+// the same initial weights everywhere). Throws std::invalid_argument on a bad task or model.
+PreparedRun prepare_run(const core::RunConfig& config, const std::string& device = "cpu");
 
 // config.json: {"format", "run_id", "variant", "task", "model", "train", "derived", "session"}.
 constexpr int kRunConfigFormat = 2;

@@ -120,8 +120,9 @@ WaveScripts write_wave(const SweepDir& dir, const Plan& plan, int wave, const Sl
   script += fmt::format("# {} runs of study {} (size {}), wave {} of {}: {} per array task.\n", runs.size(),
                         plan.study, plan.size, wave + 1, plan.waves, o.runs_per_task);
   script += "set -euo pipefail\n";
-  script += fmt::format("exec {} sweep worker {} --wave {} --index \"$SLURM_ARRAY_TASK_ID\" --runs-per-task {} --cpus {}\n",
-                        shell_quote(o.gooselab), shell_quote(sweep), wave, o.runs_per_task, o.cpus_per_task);
+  script += fmt::format("exec {} sweep worker {} --wave {} --index \"$SLURM_ARRAY_TASK_ID\" --runs-per-task {} --cpus {} --device {}\n",
+                        shell_quote(o.gooselab), shell_quote(sweep), wave, o.runs_per_task, o.cpus_per_task,
+                        o.gpus > 0 ? "cuda" : "cpu");
   out.array_script = (fs::path(slurm) / fmt::format("wave-{}.sbatch", wave)).string();
   core::write_file_atomic(out.array_script, script);
   if (wave + 1 < plan.waves) {
@@ -147,7 +148,8 @@ std::vector<std::string> submit_wave(const WaveScripts& scripts) {
   return ids;
 }
 
-int run_shard(const SweepDir& dir, const Plan& plan, int wave, int index, int runs_per_task, int cpus) {
+int run_shard(const SweepDir& dir, const Plan& plan, int wave, int index, int runs_per_task, int cpus,
+              const std::string& device) {
   const std::vector<size_t> runs = wave_runs(dir, plan, wave);
   if (index < 0 || runs_per_task < 1) throw std::invalid_argument("sweep worker: --index must be >= 0 and --runs-per-task >= 1");
   const size_t first = size_t(index) * size_t(runs_per_task);
@@ -159,6 +161,9 @@ int run_shard(const SweepDir& dir, const Plan& plan, int wave, int index, int ru
   options.threads_per_run = std::max(1, cpus / options.jobs);
   options.progress = "lines";
   options.run_progress = true;
+  options.device = device;
+  // On a GPU the shard's runs share it, all at once: one small model does not fill it.
+  if (device != "cpu") options.jobs = int(shard.size());
   return train_runs(dir, plan, shard, options);
 }
 

@@ -45,6 +45,6 @@ std::vector<std::string> submit_wave(const WaveScripts& scripts);
 std::vector<size_t> wave_runs(const SweepDir& dir, const Plan& plan, int wave);
 // What one array task trains: shard `index` of wave W's list. Returns the failures.
 int run_shard(const SweepDir& dir, const Plan& plan, int wave, int index, int runs_per_task,
-              int cpus);
+              int cpus, const std::string& device);
 
 }  // namespace goose::experiments

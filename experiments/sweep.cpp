@@ -332,12 +332,14 @@ int train_runs(const SweepDir& dir, const Plan& plan, const std::vector<size_t>&
         session.resume = run_dir.has_config();
         session.force = !session.resume;
         session.threads = options.threads_per_run;
+        session.device = options.device;
         session.progress = options.run_progress ? "lines" : "off";
         session.label = plan.study + " " + describe(run);
         if (!run_dir.finished()) run_training(run.config, session);
         if (plan.inspect) {  // after the result: a kill in between inspects on the next start
           InspectOptions inspect;
           inspect.count = 32;
+          inspect.device = options.device;
           inspect.lengths = run.config.train.eval_lengths;
           inspect.lengths.push_back(run.config.train.train_max_len);
           core::write_json_atomic(inspect_path, inspect_run(run_dir.path(), inspect));

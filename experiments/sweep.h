@@ -65,6 +65,7 @@ struct WorkerOptions {
   bool retry_failed = false;  // run again runs recorded as failed
   std::string progress = "auto";  // the sweep's own line: auto | lines | off
   bool run_progress = false;  // each run's own per-evaluation lines
+  std::string device = "cpu"; // where every run trains; with a GPU, `jobs` runs share it
 };
 // Trains the given runs (indices into plan.runs), `jobs` at once, skipping finished ones and
 // resuming interrupted ones; a run that fails is recorded (failure.json) and the rest go on.
