@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     if (command == "eval") return eval_command(args);
     if (command == "compare") return compare_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "report") return report_command(args);
     std::cerr << "error: unknown command '" << command << "' (try: gooselab --help)\n";
     return 2;
   } catch (const std::invalid_argument& e) {
