@@ -182,6 +182,10 @@ def write_report(paths, out, machine, date, draw=True):
     found = verdicts.disagreements(data)
     doc.append("".join(line + "\n" for line in found) if found else "None: every cell agrees with its prediction "
                "where the theory makes one.\n")
+    limits = verdicts.budget_limits(data)
+    doc.append("\n## Where the budget is the limit\n\nTasks no model solves at this size: a finding about the "
+               "budget, not about the theory (the paper size has the published budgets).\n\n" +
+               ("".join(line + "\n" for line in limits) if limits else "None: every task is solved by some model.\n"))
     for name, title, module, what in STUDIES:
         if name not in data:
             continue

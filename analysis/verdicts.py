@@ -147,36 +147,44 @@ def tc0(data):
                     "cells predicted solvable on non-solvable groups (LSTM, RWKV-7 a∈(0,2) with reflections)")
 
 
-def min_layers_grow(data):
-    if "min-layers" not in data:
-        return UNTESTED, "no min-layers study", []
+def min_layer_pairs(data):
+    """Per (non-solvable group, Transformer or diagonal-SSM variant): its minimum-layers series as
+    text and whether it grows (more layers at the longest length than at the shortest), is flat
+    (the same), or is unsolved at the shortest length (a budget limit)."""
     cells = fig_min_layers.min_layer_cells(data["min-layers"])
     firsts = data["min-layers"].drop_duplicates("task").set_index("task")
     cells["group_kind"] = cells["task"].map(firsts["group_kind"])
     pairs = cells[cells["variant"].isin(TC0) & (cells["group_kind"] == "non-solvable")]
-    if pairs.empty:
-        return UNTESTED, "no Transformer or diagonal-SSM cell on a non-solvable group", []
-    grows, flat, lines = [], [], []
+    out = []
     for (task, variant), s in pairs.groupby(["task", "variant"]):
         s = s.sort_values("length")
+        depth = [int(c["min_layers"]) if c["min_layers"] == c["min_layers"] and c["min_layers"] is not None
+                 else c["tried"] + 1 for _, c in s.iterrows()]
+        series = ", ".join(f"k={int(c['length'])}: " + (str(d) if d <= c["tried"] else f">{c['tried']}")
+                           for d, (_, c) in zip(depth, s.iterrows()))
         first, last = s.iloc[0], s.iloc[-1]
-        depth = lambda c: c["min_layers"] if c["min_layers"] == c["min_layers"] and c["min_layers"] is not None else c["tried"] + 1
-        series = ", ".join(f"k={int(c['length'])}: " + (str(int(c["min_layers"])) if depth(c) <= c["tried"] else f">{c['tried']}")
-                           for _, c in s.iterrows())
-        line = f"min-layers: `{task}` · {common.label(variant)}: {series}"
-        if depth(first) > first["tried"]:
-            lines.append(line + " (unsolved at the shortest length: budget)")
-            continue
-        if depth(last) > depth(first):
-            grows.append(line)
-        else:
-            flat.append(line)
+        status = "budget" if depth[0] > first["tried"] else ("grows" if depth[-1] > depth[0] else "flat")
+        out.append({"task": task, "variant": variant, "status": status,
+                    "line": f"min-layers: `{task}` · {common.label(variant)}: {series}",
+                    "lengths": f"{int(first['length'])}..{int(last['length'])}"})
+    return out
+
+
+def min_layers_grow(data):
+    if "min-layers" not in data:
+        return UNTESTED, "no min-layers study", []
+    pairs = min_layer_pairs(data)
+    if not pairs:
+        return UNTESTED, "no Transformer or diagonal-SSM cell on a non-solvable group", []
+    flat = [p["line"] for p in pairs if p["status"] == "flat"]
+    grows = [p["line"] for p in pairs if p["status"] == "grows"]
+    budget = [p["line"] + " (unsolved at the shortest length: budget)" for p in pairs if p["status"] == "budget"]
     if flat:
-        return (CONTRADICTED, f"{len(flat)} model×group pairs need no more layers at k={int(pairs['length'].max())} "
-                f"than at k={int(pairs['length'].min())}", flat + grows + lines)
+        return (CONTRADICTED, f"{len(flat)} model×group pairs need no more layers at the longest length "
+                f"({pairs[0]['lengths'].split('..')[1]}) than at the shortest", flat + grows + budget)
     if grows:
-        return SUPPORTED, f"every decided pair ({len(grows)}) needs more layers at the longest length", grows + lines
-    return UNDECIDED, "no pair is solved at its shortest length", lines
+        return SUPPORTED, f"every decided pair ({len(grows)}) needs more layers at the longest length", grows + budget
+    return UNDECIDED, "no pair is solved at its shortest length", budget
 
 
 def rnn_one_layer(data):
@@ -445,6 +453,13 @@ def disagreements(data):
             cause = ("fitted at the training lengths but did not generalise: learnability (a construction exists; "
                      "training did not find it)")
         lines.append(f"- *prediction not reached* {cell_line(cell)}. Likely cause: {cause}.")
+    if "min-layers" in data:
+        for pair in min_layer_pairs(data):
+            if pair["status"] == "flat":
+                lines.append(f"- **against the prediction** {pair['line']} (no more layers at the longest length). "
+                             f"Likely cause: only lengths {pair['lengths']} were tested; the theory predicts growth as "
+                             "the length goes to infinity (Merrill et al. see it within 2..20 at their budget), so "
+                             "this is a finding at these lengths, not against the asymptotic claim.")
     if "length-generalisation" in data:
         frame = data["length-generalisation"]
         comparison = fig_length_generalisation.published_comparison(fig_length_generalisation.scores(frame))
@@ -462,6 +477,28 @@ def disagreements(data):
             lines.append(f"- **against a published number** `{p['task']}` · {common.label(p['variant'])}: ours "
                          f"{common.fmt(p['ours'], 3)}, {p['theirs_model']} {p['theirs']:.3f}. Likely cause: "
                          + "; ".join(causes) + ".")
+    return lines
+
+
+def budget_limits(data):
+    """Markdown bullets: what no model solves at this budget (a budget finding, not a theory one)."""
+    lines = []
+    c = prediction_cells(data)
+    c = c[c["median"].notna()]
+    for study in ("ladder", "length-generalisation", "knobs"):
+        sub = c[c["study"] == study]
+        if sub.empty:
+            continue
+        unsolved = [t for t, cells in sub.groupby("task") if not cells["solved"].any()]
+        if unsolved:
+            lines.append(f"- {study}: no model solves " + ", ".join(f"`{t}`" for t in sorted(unsolved)) + ".")
+    if "min-layers" in data:
+        cells = fig_min_layers.min_layer_cells(data["min-layers"])
+        budget = sorted(fig_min_layers.budget_lengths(cells))
+        if budget:
+            tried = int(cells["tried"].max())
+            lines.append(f"- min-layers: no model solves, with up to {tried} layers, " +
+                         ", ".join(f"`{t}` at k={k}" for t, k in budget) + ".")
     return lines
 
 

@@ -86,3 +86,13 @@ def test_disagreements_name_a_likely_cause(frames):
 
 def test_thresholds_are_the_solved_threshold():
     assert verdicts.THRESHOLDS["solved"] == common.THRESHOLD == 0.9
+
+
+def test_budget_limits_and_flat_minimum_layers(frames):
+    limits = verdicts.budget_limits(frames)
+    assert any(l.startswith("- ladder:") and "group:S5@generators" in l for l in limits)
+    lines = verdicts.disagreements(frames)
+    flat = [l for l in lines if "min-layers:" in l]
+    assert len(flat) == 1 and "group:S5@transpositions" in flat[0] and "diag. SSM complex" in flat[0]
+    statuses = {(p["task"], p["variant"]): p["status"] for p in verdicts.min_layer_pairs(frames)}
+    assert statuses[("group:A5@generators", "transformer")] == "grows"
