@@ -28,7 +28,7 @@ def has_inspect(frame):
 
 def run_table(frame):
     """One row per run: its cell, scaled accuracy at 4x the training length, and the inspect
-    columns (one value per run; taken from its training-range row)."""
+    columns (one value per run: the first one found on any of its rows)."""
     done = common.done_rows(frame)
     at4x = common.four_x_rows(done).set_index("run_id")["scaled_acc"]
     runs = done[done["eval"] == "train"].copy()
@@ -36,6 +36,8 @@ def run_table(frame):
     for column in INSPECT:
         if column not in runs.columns:
             runs[column] = float("nan")
+        else:  # the first value a run has on any of its rows
+            runs[column] = runs["run_id"].map(done.groupby("run_id")[column].first())
     return runs
 
 

@@ -17,6 +17,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import common  # noqa: E402
+import theory  # noqa: E402
+
+TC0 = {"transformer", "dssm", "dssm-signed", "dssm-complex", "dssm-complex-unit"}
+
+
+def predicted_depth(facts_row, variant, deepest=6):
+    """What the theory says about the minimum depth at every length: "1" or "≤ L" (the first
+    depth analysis/theory.py calls solvable at unbounded length), "grows" (a TC0 model on a
+    non-solvable group, Merrill et al.), or "?"."""
+    row = dict(facts_row)
+    row["variant"] = variant
+    for layers in range(1, deepest + 1):
+        row["layers"] = layers
+        if theory.predict(row)[0] == theory.YES:
+            return "1" if layers == 1 else f"≤ {layers}"
+    if variant in TC0 and str(facts_row["group_kind"]) == "non-solvable":
+        return "grows"
+    return "?"
 
 
 def min_layer_cells(frame):
@@ -106,14 +124,18 @@ def markdown(cells, frame):
     budget = budget_lengths(cells)
     parts = [f"Cell: minimum layers with sequence accuracy ≥ {common.THRESHOLD} at the training length "
              "for a majority of seeds (seeds solving at that depth / seeds); `>N`: unsolved at every "
-             "depth tried (N); *budget*: no model solves that length.\n"]
+             "depth tried (N); *budget*: no model solves that length. *Predicted*: the depth that suffices "
+             "at every length by analysis/theory.py, or *grows* (TC⁰ on a non-solvable group).\n"]
+    firsts = frame.drop_duplicates("task").set_index("task")
     for task in tasks:
         sub = cells[cells["task"] == task]
         lengths = sorted(sub["length"].unique())
-        header = ["model"] + [f"k={k}" + (" *budget*" if (task, k) in budget else "") for k in lengths]
+        header = ["model", "predicted"] + [f"k={k}" + (" *budget*" if (task, k) in budget else "") for k in lengths]
         rows = []
+        facts_row = firsts.loc[task].to_dict()
+        facts_row["task"] = task
         for variant in variants:
-            row = [common.label(variant)]
+            row = [common.label(variant), predicted_depth(facts_row, variant)]
             for k in lengths:
                 hit = sub[(sub["variant"] == variant) & (sub["length"] == k)]
                 if hit.empty:
