@@ -111,6 +111,34 @@ def copy_results(paths, data, out):
     return copied
 
 
+STUDY_FILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments", "studies")
+
+
+def protocol_text(name):
+    """The header comment of experiments/studies/<name>.toml (its sources, sizes, deviations from
+    the published protocol and time estimate), or None without the file."""
+    path = os.path.join(STUDY_FILES, name + ".toml")
+    if not os.path.exists(path):
+        return None
+    lines = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            lines.append(line[1:].rstrip("\n")[1:] if line.startswith("# ") else line[1:].rstrip("\n"))
+    return "\n".join(lines)
+
+
+def protocol_section(data):
+    parts = ["Each study's header in experiments/studies/, verbatim: where its numbers come from, what "
+             "each size changes, and how the paper size deviates from the published protocol.\n"]
+    for name in data:
+        text = protocol_text(name)
+        if text:
+            parts.append(f"\n**{name}** (`experiments/studies/{name}.toml`)\n\n```text\n{text}\n```\n")
+    return "".join(parts)
+
+
 def verdict_section(results):
     parts = ["| # | verdict | claim | source | threshold | why |\n|---|---|---|---|---|---|\n"]
     for i, v in enumerate(results, 1):
@@ -196,6 +224,7 @@ def write_report(paths, out, machine, date, draw=True):
     doc.append("\n## The theory's predictions\n\nEach cell's prediction comes from the task's algebra columns "
                "(group kind, derived length, input periods, computed by automata/) and the model's eigenvalue "
                "class, by the first matching rule of analysis/theory.py:\n\n" + theory.rule_table_markdown())
+    doc.append("\n## Protocols and deviations\n\n" + protocol_section(data))
     doc.append("\n## Budgets\n\n" + budget_table(data) +
                "\nRun time: the sum of the runs' wall-clock seconds (two runs shared the machine at a time "
                "with `--jobs 2`). The study files in experiments/studies/ give each size's reasons, its deviations "
