@@ -12,7 +12,8 @@ int tasks_command(const Args& args);    // gooselab tasks list|show|sample|dfa  
 int train_command(const Args& args);    // gooselab train                        (cli_train.cpp)
 int eval_command(const Args& args);     // gooselab eval                         (cli_train.cpp)
 int compare_command(const Args& args);  // gooselab compare: the main job        (cli_compare.cpp)
-int sweep_command(const Args& args);
-int inspect_command(const Args& args);  // gooselab inspect                      (cli_inspect.cpp)    // gooselab sweep plan|run|status|...    (cli_sweep.cpp)
+int sweep_command(const Args& args);    // gooselab sweep plan|run|status|...    (cli_sweep.cpp)
+int inspect_command(const Args& args);  // gooselab inspect                      (cli_inspect.cpp)
+int report_command(const Args& args);   // gooselab report STUDY_DIR... --out DIR (cli_report.cpp)
 
 }  // namespace goose::experiments

@@ -19,6 +19,7 @@ const char* kUsage =
     "  eval                         evaluate a trained run at any lengths\n"
     "  inspect                      what a trained model does: eigenvalues, state norms, gates\n"
     "  compare                      the main job: every architecture on parity and S5\n"
+    "  report                       the reproduction report (paper/REPORT.md) from sweeps\n"
     "  sweep plan|run|status|collect|slurm\n"
     "                               studies as files, on local cores or as Slurm job arrays\n"
     "\n"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (command == "compare") return compare_command(args);
     if (command == "sweep") return sweep_command(args);
     if (command == "inspect") return inspect_command(args);
+    if (command == "report") return report_command(args);
     std::cerr << "error: unknown command '" << command << "' (try: gooselab --help)\n";
     return 2;
   } catch (const std::invalid_argument& e) {
