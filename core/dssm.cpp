@@ -102,8 +102,8 @@ DssmMixerImpl::Output DssmMixerImpl::forward(const torch::Tensor& u, const torch
                                              const torch::Tensor& h0) {
   const int64_t T = u.size(1);
   const ScanInputs in = prepare(u, conv);
-  // The scan runs in fp32 even under bf16 autocast (a no-op for fp32 tensors).
-  auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat); };
+  // The scan runs in the parameters' precision even under bf16 autocast (a no-op otherwise).
+  auto f32 = [&](const torch::Tensor& t) { return t.to(D_.scalar_type()); };
   auto [y, h] = kernels::selective_scan(f32(in.x), f32(in.delta), A(), f32(in.Bm), f32(in.Cm), D_, h0,
                                         mode_, impl_);
   auto out = out_proj_(y * torch::silu(in.z));

@@ -178,8 +178,8 @@ Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward(const torch::Tensor& x,
   k = k * (1.0 + (a - 1.0) * k_a_);
   if (record_rates_) last_rates_ = {w.detach(), a.detach(), kk.detach()};
 
-  // The recurrence runs in fp32 even under bf16 autocast (a no-op for fp32 tensors).
-  auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, H, N}).to(torch::kFloat); };
+  // The recurrence runs in the parameters' precision even under bf16 autocast (a no-op otherwise).
+  auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, H, N}).to(w0_.scalar_type()); };
   auto [y, state] =
       kernels::wkv7(heads(r), heads(w), heads(k), heads(v), heads(-kk), heads(kk * a), s0, impl_);
   auto out = ln_x_(y.reshape({B * T, C})).view({B, T, C});
