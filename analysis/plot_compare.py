@@ -20,6 +20,13 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h"]
 STYLES = ["-", "--", "-.", ":"]
 
 
+def medians(rows):
+    """Per task, variant and length: the median sequence accuracy over seeds and the seed count.
+    The length of the training-range row is its upper end."""
+    done = rows[rows["status"] == "done"].assign(x=rows["eval_max_len"])
+    return (done.groupby(["task", "variant", "x"])["seq_acc"].agg(["median", "count"]).reset_index())
+
+
 def main(argv):
     if len(argv) != 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -28,6 +35,7 @@ def main(argv):
     rows = rows[rows["status"] == "done"].copy()
     # The x position of a row: the training range's upper end, or the test length.
     rows["x"] = rows["eval_max_len"]
+    table = medians(rows)
     tasks = list(dict.fromkeys(rows["task"]))
     variants = list(dict.fromkeys(rows["variant"]))
     fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 3.8), squeeze=False)
@@ -39,8 +47,8 @@ def main(argv):
             if mine.empty:
                 continue
             style = dict(color=COLOURS[i % len(COLOURS)], marker=MARKERS[i % len(MARKERS)])
-            median = mine.groupby("x")["seq_acc"].median()
-            ax.plot(median.index, median.values, linestyle=STYLES[i % len(STYLES)], label=variant, **style)
+            median = table[(table["task"] == task) & (table["variant"] == variant)]
+            ax.plot(median["x"], median["median"], linestyle=STYLES[i % len(STYLES)], label=variant, **style)
             ax.scatter(mine["x"], mine["seq_acc"], s=12, alpha=0.45, **style)
         ax.axvline(train_max, color="grey", linewidth=0.8, linestyle=":")
         ax.set_xscale("log", base=2)
