@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 extern "C" char** environ;
@@ -93,12 +95,22 @@ ChildOutput run_gooselab_args(const std::vector<std::string>& args, const std::v
 std::vector<ChildOutput> run_gooselab_all(const std::vector<std::vector<std::string>>& commands, int jobs) {
   std::vector<ChildOutput> outputs(commands.size());
   std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
   std::vector<std::thread> workers;
   for (int j = 0; j < std::max(1, jobs); ++j)
     workers.emplace_back([&] {
-      for (size_t i = next++; i < commands.size(); i = next++) outputs[i] = run_gooselab_args(commands[i]);
+      for (size_t i = next++; i < commands.size(); i = next++) {
+        try {
+          outputs[i] = run_gooselab_args(commands[i]);
+        } catch (...) {  // rethrown on the calling thread
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
     });
   for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
   return outputs;
 }
 
