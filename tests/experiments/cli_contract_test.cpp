@@ -196,8 +196,8 @@ TEST_F(CliContract, EveryFieldOutOfRangeWrongChoiceOrNotANumber) {
 }
 
 TEST_F(CliContract, TrainOptionsAndRulesBetweenFields) {
-  const std::string study = *dir_ / "garbage.json";
-  std::ofstream(study) << "{not json";
+  const std::string garbage = *dir_ / "garbage.json";
+  std::ofstream(garbage) << "{not json";
   std::vector<Case> cases;
   auto add = [&](std::vector<std::pair<std::string, std::string>> changes, const std::string& needle) {
     Case c;
@@ -229,7 +229,7 @@ TEST_F(CliContract, TrainOptionsAndRulesBetweenFields) {
       "length 5");
   add({{"--variant", "rwkv7"}}, "contradicts");  // the good line says --arch lstm
   add({{"--config", *dir_ / "missing.json"}}, "missing.json");
-  add({{"--config", study}}, "not valid JSON");
+  add({{"--config", garbage}}, "not valid JSON");
   add({{"extra-argument", ""}}, "positional");
   {
     Case c;  // no --out at all

@@ -8,9 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <filesystem>
-#include <set>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -244,7 +243,10 @@ TEST_P(KilledAtEveryWrite, ResumesToTheUninterruptedResult) {
   double best = -1;
   for (const auto& line : lines) {
     const double val = line["validation"]["seq_acc"].get<double>();
-    if (val >= best) best = val, ++best_saves;
+    if (val >= best) {  // ties go to the later checkpoint, which is saved again
+      best = val;
+      ++best_saves;
+    }
   }
   const int64_t evaluations = int64_t(lines.size());
   const int64_t checkpoints = 1 + evaluations + best_saves;
