@@ -440,6 +440,16 @@ void validate(const RunConfig& config) {
   if (m.arch == "transformer" && m.pos_encoding == "rope" && m.head_size % 2 != 0)
     throw std::invalid_argument("head_size: rope needs an even head size (got " +
                                 std::to_string(m.head_size) + ")");
+  if (m.arch == "transformer" && m.pos_encoding == "learned") {
+    // A sequence is BOS and its symbols: the table needs one position more than the longest.
+    int64_t longest = config.train.train_max_len;
+    for (const int64_t length : config.train.eval_lengths) longest = std::max(longest, length);
+    if (longest + 1 > m.max_len)
+      throw std::invalid_argument("max_len: " + std::to_string(m.max_len) +
+                                  " learned positions cannot hold the run's sequences of " +
+                                  std::to_string(longest) + " symbols and BOS (use at least " +
+                                  std::to_string(longest + 1) + ")");
+  }
 }
 
 std::string run_id(const RunConfig& config) {

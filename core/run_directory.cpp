@@ -13,6 +13,23 @@ namespace goose::core {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// True when every entry of `dir` is a temporary that a killed writer of a run file left
+// (".config.json.tmp.PID", ...): a run killed before its first rename holds no run yet.
+bool only_run_temporaries(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    bool temporary = false;
+    for (const auto& file : RunDirectory::run_files()) temporary = temporary || name.rfind("." + file + ".tmp.", 0) == 0;
+    if (!temporary) return false;
+  }
+  return !error;
+}
+
+}  // namespace
+
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {}
 
 std::string RunDirectory::file(const char* name) const { return (fs::path(path_) / name).string(); }
@@ -29,10 +46,11 @@ bool RunDirectory::finished() const { return file_exists(result_path()); }
 bool RunDirectory::failed() const { return file_exists(failure_path()); }
 
 void RunDirectory::create(const nlohmann::json& config, bool force) {
-  if (!dir_is_empty(path_) && !force)
+  if (!dir_is_empty(path_) && !force && !only_run_temporaries(path_))
     throw std::invalid_argument("run directory " + path_ +
                                 " is not empty (use --resume to continue it or --force to start over)");
   make_dirs(path_);
+  remove_temporaries();
   for (const auto& name : run_files()) std::remove(file(name.c_str()).c_str());
   write_json_atomic(config_path(), config);
 }

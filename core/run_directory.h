@@ -34,8 +34,9 @@ class RunDirectory {
   bool finished() const;        // result.json
   bool failed() const;          // failure.json
 
-  // Starts a fresh run: refuses a directory holding anything unless `force`, which removes
-  // the run's own files (and nothing else), then writes config.json.
+  // Starts a fresh run: refuses a directory holding anything (but the temporaries of a run
+  // killed before its config.json was in place) unless `force`, which removes the run's own
+  // files (and nothing else), then writes config.json.
   void create(const nlohmann::json& config, bool force);
   nlohmann::json read_config() const;  // std::invalid_argument when missing or not JSON
   nlohmann::json read_result() const;

@@ -153,13 +153,16 @@ int run_command(const Args& args) {
   if (help) return 0;
   const int jobs = vm["jobs"].as<int>();
   if (jobs < 1) throw std::invalid_argument("sweep run: --jobs must be >= 1 (got " + std::to_string(jobs) + ")");
+  const std::string progress = vm["progress"].as<std::string>();
+  if (progress != "auto" && progress != "lines" && progress != "off")
+    throw std::invalid_argument("sweep run: --progress must be auto, lines or off (got '" + progress + "')");
   const Plan plan = plan_for(vm);
   const SweepDir dir(vm.count("out") ? vm["out"].as<std::string>() : default_out(plan));
   dir.write_plan(plan);
   WorkerOptions worker;
   worker.jobs = jobs;
   worker.retry_failed = vm["retry-failed"].as<bool>();
-  worker.progress = vm["progress"].as<std::string>();
+  worker.progress = progress;
   worker.run_progress = vm["run-progress"].as<bool>();
   worker.device = vm["device"].as<std::string>();
   core::parse_device(worker.device);
@@ -248,6 +251,7 @@ int slurm_command(const Args& args) {
   o.gpus = vm["gpus"].as<int>();
   o.max_parallel = vm["max-parallel"].as<int>();
   o.runs_per_task = vm["runs-per-task"].as<int>();
+  o.check();  // before anything is written
   dir.write_plan(plan);
   const WaveScripts wave = write_wave(dir, plan, 0, o);
   print_wave(wave, vm["submit"].as<bool>() ? submit_wave(wave) : std::vector<std::string>());

@@ -78,6 +78,10 @@ int train_command(const Args& args) {
   Session session = session_from(vm);
   if (session.out_dir.empty()) throw std::invalid_argument("train: --out DIR is required (try: gooselab train --help)");
 
+  const bool given = !fields.given.empty() || !fields.variant.empty() || !fields.config_file.empty();
+  if (session.resume && !core::RunDirectory(session.out_dir).has_config() && !given)
+    throw std::invalid_argument("train: --resume: " + session.out_dir + " holds no run to resume (no config.json); "
+                                "give the run's options to start it");
   core::RunConfig config;
   if (session.resume && core::RunDirectory(session.out_dir).has_config()) {
     const StoredRun stored = read_run_config(session.out_dir);
@@ -126,7 +130,7 @@ int eval_command(const Args& args) {
       ("lengths", po::value<std::string>(), "lengths to evaluate, e.g. 40,80,256,1024")
       ("count", po::value<int64_t>()->default_value(1000), "sequences per length")
       ("checkpoint", po::value<std::string>()->default_value("best"), "best | last (best falls back to last)")
-      ("seed", po::value<uint64_t>()->default_value(20261126), "seed of the evaluation data")
+      ("seed", po::value<std::string>()->default_value("20261126"), "seed of the evaluation data (a non-negative integer)")
       ("batch", po::value<int64_t>()->default_value(250), "sequences per forward pass")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto (a checkpoint loads on either)")
@@ -154,6 +158,9 @@ int eval_command(const Args& args) {
   if (which != "best" && which != "last") throw std::invalid_argument("eval: --checkpoint must be best or last (got '" + which + "')");
   const int threads = vm["threads"].as<int>();
   if (threads < 1) throw std::invalid_argument("eval: --threads must be >= 1");
+  // Read as text by the field table's seed grammar: Boost reads "-1" as 2^64 - 1 for an unsigned option.
+  const uint64_t seed = core::parse_field_text(core::require_config_field("seed", "eval"),
+                                               vm["seed"].as<std::string>()).get<uint64_t>();
 
   const core::RunDirectory dir(run_path);
   StoredRun stored = read_run_config(run_path);
@@ -173,7 +180,6 @@ int eval_command(const Args& args) {
                                             stored.config.task.task, run.model->config().vocab_size,
                                             run.model->config().num_classes, trained_task, stored_vocab, stored_classes));
   const core::TrainState state = core::load_checkpoint(checkpoint, *run.model, nullptr);
-  const uint64_t seed = vm["seed"].as<uint64_t>();
   const auto points = core::evaluate_lengths(*run.model, *run.source, lengths, count, batch, seed);
 
   if (vm["json"].as<bool>()) {

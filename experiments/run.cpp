@@ -108,6 +108,9 @@ json run_config_json(const core::RunConfig& config, const PreparedRun& run, cons
 core::TrainResult run_training(const core::RunConfig& config, const Session& session) {
   core::validate(config);
   PreparedRun run = prepare_run(config, session.device);
+  // Every length the run evaluates must have data (an `accept` objective needs positive and
+  // negative strings of it), checked before anything is written; the chance levels are cached.
+  for (const int64_t length : config.train.eval_lengths) run.source->chance_accuracy(length, length);
   core::RunDirectory dir(session.out_dir);
   if (session.resume && dir.has_config()) {
     const StoredRun stored = read_run_config(session.out_dir);

@@ -45,8 +45,9 @@ nlohmann::json run_config_json(const core::RunConfig& config, const PreparedRun&
                                const Session& session);
 
 // Trains config into session.out_dir: a fresh directory, or with session.resume the run
-// already there (its stored configuration must equal `config`; a finished run returns its
-// stored result without training). Throws core::TrainingDiverged, std::invalid_argument.
+// already there (its stored configuration must equal `config`; a finished run trains no more
+// and reports its checkpoints again, with the same numbers). Throws core::TrainingDiverged,
+// std::invalid_argument.
 core::TrainResult run_training(const core::RunConfig& config, const Session& session);
 
 struct StoredRun {

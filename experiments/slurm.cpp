@@ -94,11 +94,15 @@ std::vector<size_t> wave_runs(const SweepDir& dir, const Plan& plan, int wave) {
   return out;
 }
 
+void SlurmOptions::check() const {
+  if (runs_per_task < 1 || cpus_per_task < 1 || max_parallel < 0 || gpus < 0)
+    throw std::invalid_argument("sweep slurm: --runs-per-task and --cpus-per-task must be >= 1, --max-parallel and --gpus >= 0");
+}
+
 WaveScripts write_wave(const SweepDir& dir, const Plan& plan, int wave, const SlurmOptions& given) {
   SlurmOptions o = given;
   if (o.gooselab.empty()) o.gooselab = this_binary();
-  if (o.runs_per_task < 1 || o.cpus_per_task < 1 || o.max_parallel < 0 || o.gpus < 0)
-    throw std::invalid_argument("sweep slurm: --runs-per-task and --cpus-per-task must be >= 1, --max-parallel and --gpus >= 0");
+  o.check();
   const std::string slurm = dir.slurm_path();
   core::make_dirs((fs::path(slurm) / "logs").string());
   core::write_json_atomic((fs::path(slurm) / "options.json").string(), o.to_json());

@@ -25,6 +25,8 @@ struct SlurmOptions {
   std::string gooselab;       // the binary the jobs call; "" = this one
   nlohmann::json to_json() const;
   static SlurmOptions from_json(const nlohmann::json& json);
+  // Throws std::invalid_argument unless runs_per_task, cpus_per_task >= 1 and max_parallel, gpus >= 0.
+  void check() const;
 };
 
 struct WaveScripts {

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 
 #include <unistd.h>
@@ -187,17 +189,75 @@ TEST(Metrics, ScaledAccuracyAndEmpty) {
   EXPECT_EQ(empty.sequence_accuracy(), 0.0);
 }
 
+// Hands out another source's batches and keeps every request and batch, to check what an
+// evaluation really evaluated.
+class RecordingSource : public BatchSource {
+ public:
+  struct Request {
+    int64_t min_len, max_len;
+    uint64_t seed;
+    Batch batch;
+  };
+  explicit RecordingSource(const BatchSource& inner) : inner_(inner) {}
+  Batch sample(int64_t batch_size, int64_t min_len, int64_t max_len, uint64_t seed) const override {
+    Batch batch = inner_.sample(batch_size, min_len, max_len, seed);
+    requests.push_back({min_len, max_len, seed, batch});
+    return batch;
+  }
+  int64_t vocab_size() const override { return inner_.vocab_size(); }
+  int64_t num_classes() const override { return inner_.num_classes(); }
+  double chance_accuracy(int64_t lo, int64_t hi) const override { return inner_.chance_accuracy(lo, hi); }
+  std::string describe() const override { return inner_.describe(); }
+  // Every token evaluated, in order.
+  torch::Tensor all_tokens() const {
+    std::vector<torch::Tensor> tokens;
+    for (const auto& r : requests) tokens.push_back(r.batch.tokens.reshape({-1}));
+    return torch::cat(tokens);
+  }
+  mutable std::vector<Request> requests;
+
+ private:
+  const BatchSource& inner_;
+};
+
 TEST(Metrics, EvaluateLengthsUsesExactLengthsAndIsSeeded) {
-  ParitySource source;
+  ParitySource parity;
   auto model = seeded_model(3);
-  const auto a = evaluate_lengths(*model, source, {5, 9}, 40, 16, 11);
-  const auto b = evaluate_lengths(*model, source, {5, 9}, 40, 16, 11);
+  RecordingSource first(parity), again(parity), other_seed(parity);
+  const auto a = evaluate_lengths(*model, first, {5, 9}, 40, 16, 11);
+  const auto b = evaluate_lengths(*model, again, {5, 9}, 40, 16, 11);
+  evaluate_lengths(*model, other_seed, {5, 9}, 40, 16, 12);
   ASSERT_EQ(a.size(), 2u);
+  // What was evaluated: for each length exactly `count` sequences, in batches of at most 16,
+  // every one of exactly that many symbols (BOS and L symbols, no padding).
+  std::map<int64_t, int64_t> sequences;
+  std::map<int64_t, std::set<uint64_t>> seeds;
+  for (const auto& r : first.requests) {
+    ASSERT_EQ(r.min_len, r.max_len) << "a range was requested for an exact length";
+    const int64_t length = r.min_len;
+    EXPECT_TRUE(length == 5 || length == 9) << length;
+    EXPECT_LE(r.batch.tokens.size(0), 16);
+    EXPECT_TRUE(r.batch.lengths.eq(length).all().item<bool>()) << "length " << length;
+    EXPECT_EQ(r.batch.tokens.size(1), length + 1);
+    EXPECT_FALSE(r.batch.tokens.slice(1, 1).eq(kPadToken).any().item<bool>()) << "padding in length " << length;
+    sequences[length] += r.batch.tokens.size(0);
+    seeds[length].insert(r.seed);
+  }
+  EXPECT_EQ(sequences, (std::map<int64_t, int64_t>{{5, 40}, {9, 40}}));
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].min_len, a[i].max_len);
+    EXPECT_EQ(a[i].count, 40);
+  }
   EXPECT_EQ(a[0].min_len, 5);
-  EXPECT_EQ(a[1].max_len, 9);
-  EXPECT_EQ(a[0].count, 40);
+  EXPECT_EQ(a[1].min_len, 9);
+  // Seeded: the same seed evaluates the same sequences (so the same numbers); another seed other
+  // sequences; each length and each batch its own stream.
+  EXPECT_TRUE(torch::equal(first.all_tokens(), again.all_tokens()));
+  EXPECT_FALSE(torch::equal(first.all_tokens(), other_seed.all_tokens()));
   EXPECT_EQ(a[0].token_accuracy, b[0].token_accuracy);
   EXPECT_EQ(a[1].sequence_accuracy, b[1].sequence_accuracy);
+  EXPECT_EQ(seeds[5].size(), 3u);  // 16 + 16 + 8 sequences, three batch seeds
+  for (const uint64_t seed : seeds[5]) EXPECT_EQ(seeds[9].count(seed), 0u);
   EXPECT_TRUE(model->is_training());  // evaluation restores the mode
 }
 
@@ -298,7 +358,9 @@ void expect_same_run(const std::string& dir_a, const std::string& dir_b, Sequenc
   EXPECT_EQ(lines(dir_a + "/metrics.jsonl"), lines(dir_b + "/metrics.jsonl"));
 }
 
-TEST(Train, ResumeAfterKillEqualsUninterruptedRun) {
+// Interrupted in-process (interrupt_after); real SIGKILLs at every write of the real binary are
+// tests/experiments/cli_faults_test.cpp.
+TEST(Train, ResumeAfterInterruptionEqualsUninterruptedRun) {
   ParitySource source;
   for (const int64_t train_size : {int64_t(0), int64_t(64)}) {
     SCOPED_TRACE("train_size " + std::to_string(train_size));
@@ -375,6 +437,27 @@ TEST(Train, RefusesNonEmptyDirectoryAndTouchesNothing) {
   fs::remove_all(path);
 }
 
+// A start killed before its config.json was renamed into place leaves only that temporary: the
+// directory holds no run yet, and starting it again must not be refused as "not empty".
+TEST(RunDir, AStartKilledBeforeItsConfigIsNoRunYet) {
+  const std::string path = temp_dir("stale");
+  make_dirs(path);
+  { std::ofstream(path + "/.config.json.tmp.12345") << "{\"half\": "; }
+  RunDirectory dir(path);
+  EXPECT_NO_THROW(dir.create({{"a", 1}}, /*force=*/false));
+  EXPECT_EQ(dir.read_config()["a"], 1);
+  EXPECT_TRUE(no_temp_files(path));
+  // Any other entry still makes the directory someone's: refused, and left alone.
+  const std::string other = temp_dir("stale_other");
+  make_dirs(other);
+  { std::ofstream(other + "/.config.json.tmp.1") << "{"; }
+  { std::ofstream(other + "/.notes.txt.tmp.1") << "mine"; }
+  EXPECT_THROW(RunDirectory(other).create({{"a", 1}}, /*force=*/false), std::invalid_argument);
+  EXPECT_EQ(std::distance(fs::directory_iterator(other), fs::directory_iterator()), 2);
+  fs::remove_all(path);
+  fs::remove_all(other);
+}
+
 TEST(Train, NanLossStopsWithMessageAndKeepsCheckpoint) {
   ParitySource source;
   TrainConfig config = small_config();
@@ -434,7 +517,9 @@ TEST(Train, RejectsBadConfiguration) {
 
 // ---- run directory helpers ----------------------------------------------------------------
 
-TEST(RunDir, AtomicWritesLeaveNoTempFiles) {
+// The helpers' results, written one after another; what a kill in the middle of a write leaves
+// is tests/core/atomic_write_test.cpp.
+TEST(RunDir, WritesReadsAndAppendsLeaveNoTempFiles) {
   const std::string dir = temp_dir("atomic");
   make_dirs(dir);
   write_file_atomic(dir + "/a.txt", "one");

@@ -1,5 +1,6 @@
-// End-to-end tests of `gooselab train` and `eval`: the real binary
-// (GOOSELAB_BIN, set by ctest) on tiny budgets, its files and JSON, and its one-line errors.
+// End-to-end tests of `gooselab train` and `eval`: the real binary (GOOSELAB_BIN, set by
+// ctest; the tests fail without it) on tiny budgets, its files and JSON
+// (tests/support/run_schema.h), resume and its one-line errors.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -15,47 +16,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config.h"
+#include "tests/support/cli.h"
+#include "tests/support/run_schema.h"
+
+namespace goose::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string binary() {
-  const char* bin = std::getenv("GOOSELAB_BIN");
-  return bin ? bin : "";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Output run(const std::string& arguments) {
-  static int counter = 0;
-  const std::string base = (fs::temp_directory_path() / ("goose_cli_" + std::to_string(::getpid()) + "_" +
-                                                         std::to_string(counter++))).string();
-  const std::string command = "'" + binary() + "' " + arguments + " >" + base + ".out 2>" + base + ".err";
-  Output output;
-  const int status = std::system(command.c_str());
-  output.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  output.out = slurp(base + ".out");
-  output.err = slurp(base + ".err");
-  fs::remove(base + ".out");
-  fs::remove(base + ".err");
-  return output;
-}
-
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (binary().empty()) GTEST_SKIP() << "GOOSELAB_BIN not set (run through ctest)";
+    gooselab_binary();  // throws, failing the test, when GOOSELAB_BIN is missing
     dir_ = (fs::temp_directory_path() / ("goose_cli_test_" + std::to_string(::getpid()))).string();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -71,52 +44,66 @@ const std::string kTiny =
     "--steps 30 --batch-size 16 --warmup 5 --eval-every 15 --eval-count 32 --final-eval-count 64 "
     "--threads 1 --progress off";
 
+std::vector<nlohmann::json> metrics_of(const std::string& dir) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(slurp(dir + "/metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// result.json but for what measures time.
+nlohmann::json timeless_result(const std::string& dir) {
+  nlohmann::json result = nlohmann::json::parse(slurp(dir + "/result.json"));
+  result.erase("wall_seconds");
+  result.erase("tokens_per_second");
+  return result;
+}
+
 TEST_F(Cli, TrainThenEval) {
   const std::string out = dir_ + "/run";
-  const Output train = run("train " + kTiny + " --out " + out);
+  const CliOutput train = run_gooselab("train " + kTiny + " --out " + out);
   ASSERT_EQ(train.code, 0) << train.err;
-  for (const char* name : {"config.json", "metrics.jsonl", "result.json", "last.pt", "best.pt"})
-    EXPECT_TRUE(fs::exists(out + "/" + name)) << name;
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(out)) files.push_back(entry.path().filename().string());
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"best.pt", "config.json", "last.pt", "metrics.jsonl", "result.json"}));
   const auto config = nlohmann::json::parse(slurp(out + "/config.json"));
-  EXPECT_EQ(config["format"], 2);
+  expect_config_json(config, /*threads=*/1);
+  // The options given, as resolved.
   EXPECT_EQ(config["model"]["arch"], "lstm");
   EXPECT_EQ(config["variant"], "lstm");
+  EXPECT_EQ(config["model"]["layers"], 1);
   EXPECT_EQ(config["train"]["steps"], 30);
   EXPECT_EQ(config["train"]["eval_lengths"], nlohmann::json({8, 12}));
   EXPECT_EQ(config["train"]["train_len"], "2..6");
   EXPECT_EQ(config["task"]["task"], "parity");
-  EXPECT_EQ(config["run_id"].get<std::string>().size(), 16u);
-  EXPECT_EQ(config["session"]["threads"], 1);
-  // A real code version (git describe of the built tree), never "unknown" in a git checkout.
-  EXPECT_NE(config["session"]["code_version"], "unknown");
+  const auto lines = metrics_of(out);
+  expect_metrics_lines(lines, config);
   const auto result = nlohmann::json::parse(slurp(out + "/result.json"));
-  for (const char* key : {"steps", "stop_reason", "wall_seconds", "tokens_per_second", "num_parameters",
-                          "state_floats", "selected", "last"})
-    EXPECT_TRUE(result.contains(key)) << key;
-  EXPECT_EQ(result["steps"], 30);
-  EXPECT_EQ(result["last"]["step"], 30);
-  EXPECT_EQ(result["selected"]["test"].size(), 2u);
+  expect_result_json(result, config, lines);
 
-  const Output eval = run("eval --run " + out + " --lengths 8,20 --count 50 --json --threads 1");
+  const CliOutput eval = run_gooselab("eval --run " + out + " --lengths 8,20 --count 50 --json --threads 1");
   ASSERT_EQ(eval.code, 0) << eval.err;
-  const auto json = nlohmann::json::parse(eval.out);
-  ASSERT_EQ(json["lengths"].size(), 2u);
-  EXPECT_EQ(json["lengths"][1]["length"], 20);
-  EXPECT_EQ(json["lengths"][1]["count"], 50);
-  EXPECT_GE(json["lengths"][0]["token_acc"].get<double>(), 0.0);
-  const Output table = run("eval --run " + out + " --lengths 8 --count 20 --threads 1");
+  expect_eval_json(nlohmann::json::parse(eval.out), config, {8, 20}, 50, result["selected"]["step"], "best.pt");
+  const CliOutput table = run_gooselab("eval --run " + out + " --lengths 8 --count 20 --threads 1");
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("seq acc"), std::string::npos);
 
-  // A second train into the finished run is refused and leaves it alone; --resume is fine.
+  // A second train into the finished run is refused and leaves it alone.
   const auto before = fs::last_write_time(out + "/result.json");
-  const Output again = run("train " + kTiny + " --out " + out);
+  const CliOutput again = run_gooselab("train " + kTiny + " --out " + out);
   EXPECT_EQ(again.code, 2);
   EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
   EXPECT_EQ(fs::last_write_time(out + "/result.json"), before);
-  const Output resumed = run("train --out " + out + " --resume --threads 1 --progress off");
+  // --resume of the finished run trains nothing: checkpoints and metrics untouched, the same report.
+  const auto want = timeless_result(out);
+  const std::string last = slurp(out + "/last.pt"), best = slurp(out + "/best.pt"), metrics = slurp(out + "/metrics.jsonl");
+  const CliOutput resumed = run_gooselab("train --out " + out + " --resume --threads 1 --progress off");
   EXPECT_EQ(resumed.code, 0) << resumed.err;
-  const Output changed = run("train --out " + out + " --resume --steps 99 --progress off");
+  EXPECT_EQ(timeless_result(out), want);
+  EXPECT_TRUE(slurp(out + "/last.pt") == last && slurp(out + "/best.pt") == best);
+  EXPECT_EQ(slurp(out + "/metrics.jsonl"), metrics);
+  const CliOutput changed = run_gooselab("train --out " + out + " --resume --steps 99 --progress off");
   EXPECT_EQ(changed.code, 2);
   EXPECT_NE(changed.err.find("--steps"), std::string::npos) << changed.err;
 }
@@ -125,14 +112,28 @@ TEST_F(Cli, TrainThenEval) {
 // read the configuration back from config.json.
 TEST_F(Cli, EvalAndResumeOfARunWithDefaults) {
   const std::string out = dir_ + "/defaults";
-  Output train = run("train --task parity --steps 20 --dim 32 --eval-every 10 --eval-count 8 "
-                     "--final-eval-count 8 --progress off --out " + out);
+  CliOutput train = run_gooselab("train --task parity --steps 20 --dim 32 --eval-every 10 --eval-count 8 "
+                                 "--final-eval-count 8 --progress off --out " + out);
   ASSERT_EQ(train.code, 0) << train.err;
-  const Output eval = run("eval --run " + out + " --lengths 16,64 --count 10 --json");
+  const auto config = nlohmann::json::parse(slurp(out + "/config.json"));
+  expect_config_json(config, /*threads=*/1);
+  const core::RunConfig defaults;
+  for (const auto& field : core::config_fields()) {  // what was not given is the table's default
+    if (field.name == "task" || field.name == "steps" || field.name == "dim" || field.name == "eval_every" ||
+        field.name == "eval_count" || field.name == "final_eval_count")
+      continue;
+    EXPECT_EQ(config[field.section][field.name], field.get(defaults)) << field.name;
+  }
+  EXPECT_EQ(config["train"]["eval_lengths"], nlohmann::json::array());
+  const auto result = nlohmann::json::parse(slurp(out + "/result.json"));
+  expect_result_json(result, config, metrics_of(out));
+  const CliOutput eval = run_gooselab("eval --run " + out + " --lengths 16,64 --count 10 --json");
   ASSERT_EQ(eval.code, 0) << eval.err;
-  EXPECT_EQ(nlohmann::json::parse(eval.out)["lengths"].size(), 2u);
-  const Output resumed = run("train --resume --out " + out + " --progress off");
+  expect_eval_json(nlohmann::json::parse(eval.out), config, {16, 64}, 10, result["selected"]["step"], "best.pt");
+  const auto want = timeless_result(out);
+  const CliOutput resumed = run_gooselab("train --resume --out " + out + " --progress off");
   EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(timeless_result(out), want);
 }
 
 // A run directory written by gooselab before config format 2 (tests/fixtures/legacy_run:
@@ -143,12 +144,12 @@ TEST_F(Cli, LegacyRunDirectoryLoadsInEval) {
   ASSERT_NE(source, nullptr) << "GOOSE_SOURCE_DIR not set (run through ctest)";
   const std::string legacy = dir_ + "/legacy";
   fs::copy(std::string(source) + "/tests/fixtures/legacy_run", legacy);
-  const Output eval = run("eval --run " + legacy + " --lengths 8,16 --count 20 --json");
+  const CliOutput eval = run_gooselab("eval --run " + legacy + " --lengths 8,16 --count 20 --json");
   ASSERT_EQ(eval.code, 0) << eval.err;
   const auto json = nlohmann::json::parse(eval.out);
   EXPECT_EQ(json["variant"], "rwkv7-a2-unclamped");
   EXPECT_EQ(json["step"], 10);
-  const Output resume = run("train --resume --out " + legacy + " --progress off");
+  const CliOutput resume = run_gooselab("train --resume --out " + legacy + " --progress off");
   EXPECT_EQ(resume.code, 2);
   EXPECT_NE(resume.err.find("older gooselab"), std::string::npos) << resume.err;
 }
@@ -160,7 +161,7 @@ TEST_F(Cli, ConfigFileAndCommandLineOverride) {
                   "eval_lengths": [7, 9], "steps": 50, "batch_size": 8, "eval_every": 10,
                   "eval_count": 16, "final_eval_count": 16})";
   }
-  const Output ok = run("train --config " + dir_ + "/options.json --steps 10 --threads 1 --progress off --out " + dir_ + "/run");
+  const CliOutput ok = run_gooselab("train --config " + dir_ + "/options.json --steps 10 --threads 1 --progress off --out " + dir_ + "/run");
   ASSERT_EQ(ok.code, 0) << ok.err;
   const auto config = nlohmann::json::parse(slurp(dir_ + "/run/config.json"));
   EXPECT_EQ(config["train"]["steps"], 10);       // command line wins
@@ -168,14 +169,14 @@ TEST_F(Cli, ConfigFileAndCommandLineOverride) {
   EXPECT_EQ(config["model"]["arch"], "lstm");    // the file's variant
   EXPECT_EQ(config["train"]["eval_lengths"], nlohmann::json({7, 9}));
   // Another run's config.json is a --config file too: the same run id.
-  const Output copy = run("train --config " + dir_ + "/run/config.json --threads 1 --progress off --out " + dir_ + "/copy");
+  const CliOutput copy = run_gooselab("train --config " + dir_ + "/run/config.json --threads 1 --progress off --out " + dir_ + "/copy");
   ASSERT_EQ(copy.code, 0) << copy.err;
   EXPECT_EQ(nlohmann::json::parse(slurp(dir_ + "/copy/config.json"))["run_id"], config["run_id"]);
   {
     std::ofstream config(dir_ + "/bad.json");
     config << R"({"task": "parity", "bogus": 3})";
   }
-  const Output bad = run("train --config " + dir_ + "/bad.json --out " + dir_ + "/run2");
+  const CliOutput bad = run_gooselab("train --config " + dir_ + "/bad.json --out " + dir_ + "/run2");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("bogus"), std::string::npos) << bad.err;
   EXPECT_FALSE(fs::exists(dir_ + "/run2"));
@@ -215,24 +216,25 @@ TEST_F(Cli, BadInputIsOneLineErrorAndWritesNothing) {
       args += " " + option + " " + (mine ? c.value : value);
     }
     if (!replaced) args += " " + c.option + " " + c.value;
-    const Output output = run(args + " --out " + out);
+    const CliOutput output = run_gooselab(args + " --out " + out);
     EXPECT_EQ(output.code, 2);
     EXPECT_EQ(output.err.rfind("error: ", 0), 0u) << output.err;
     EXPECT_EQ(std::count(output.err.begin(), output.err.end(), '\n'), 1) << output.err;
     EXPECT_NE(output.err.find(c.needle), std::string::npos) << output.err;
     EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 1);
   }
-  const Output eval = run("eval --run " + out + " --lengths 8");
+  const CliOutput eval = run_gooselab("eval --run " + out + " --lengths 8");
   EXPECT_EQ(eval.code, 2);
   EXPECT_NE(eval.err.find("not a run directory"), std::string::npos) << eval.err;
-  const Output compare = run("compare --quick --jobs 0 --out " + dir_ + "/cmp");
+  const CliOutput compare = run_gooselab("compare --quick --jobs 0 --out " + dir_ + "/cmp");
   EXPECT_EQ(compare.code, 2);
   EXPECT_FALSE(fs::exists(dir_ + "/cmp"));
   for (const char* command : {"train", "eval", "compare"}) {
-    const Output help = run(std::string(command) + " --help");
+    const CliOutput help = run_gooselab(std::string(command) + " --help");
     EXPECT_EQ(help.code, 0);
     EXPECT_NE(help.out.find("example:"), std::string::npos) << command;
   }
 }
 
 }  // namespace
+}  // namespace goose::testing

@@ -11,6 +11,11 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+extern "C" char** environ;
 
 namespace goose::testing {
 
@@ -44,6 +49,69 @@ CliOutput run_gooselab(const std::string& arguments) {
   fs::remove(base + ".out");
   fs::remove(base + ".err");
   return output;
+}
+
+ChildOutput run_gooselab_args(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  static std::atomic<int> counter{0};
+  const std::string binary = gooselab_binary();
+  const std::string base = (fs::temp_directory_path() / ("goose_child_" + std::to_string(::getpid()) + "_" +
+                                                         std::to_string(counter++))).string();
+  const std::string out_path = base + ".out", err_path = base + ".err";
+  // Everything the child needs is prepared before fork(): between fork and exec it calls only
+  // async-signal-safe functions, so tests may run several children from several threads.
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+  environment.insert(environment.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0) ::_exit(126);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execve(binary.c_str(), argv.data(), envp.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ChildOutput output;
+  if (WIFSIGNALED(status)) output.signal = WTERMSIG(status);
+  else if (WIFEXITED(status)) output.code = WEXITSTATUS(status);
+  output.out = slurp(out_path);
+  output.err = slurp(err_path);
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return output;
+}
+
+std::vector<ChildOutput> run_gooselab_all(const std::vector<std::vector<std::string>>& commands, int jobs) {
+  std::vector<ChildOutput> outputs(commands.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::vector<std::thread> workers;
+  for (int j = 0; j < std::max(1, jobs); ++j)
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < commands.size(); i = next++) {
+        try {
+          outputs[i] = run_gooselab_args(commands[i]);
+        } catch (...) {  // rethrown on the calling thread
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    });
+  for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
+  return outputs;
 }
 
 pid_t spawn_gooselab(const std::vector<std::string>& args) {

@@ -1,6 +1,8 @@
 // Running the real `gooselab` binary from tests: its path (GOOSELAB_BIN, set by ctest; a test
 // fails, not skips, when it is missing), a command's exit code, stdout and stderr, and a
-// child process the test can kill. Exports gooselab_binary(), CliOutput, run_gooselab(),
+// child process the test can kill, and a run with extra environment that reports a death by
+// signal. Exports gooselab_binary(), CliOutput, run_gooselab(), ChildOutput, run_gooselab_args(),
+// run_gooselab_all(),
 // spawn_gooselab(), slurp(), TempDir.
 #pragma once
 #include <sys/types.h>
@@ -20,6 +22,19 @@ struct CliOutput {
 };
 // `gooselab ARGUMENTS` through the shell (ARGUMENTS is one shell-quoted string).
 CliOutput run_gooselab(const std::string& arguments);
+
+struct ChildOutput {
+  int code = -1;    // exit status; -1 when killed by a signal
+  int signal = 0;   // the signal that killed it, 0 when it exited
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// `gooselab ARGS` without a shell (so a death by signal is the child's own, not a shell's exit
+// code 128+N), with `env` ("NAME=VALUE" each) added to this process's environment.
+ChildOutput run_gooselab_args(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+// Every command (each `gooselab ARGS` as run_gooselab_args runs it), `jobs` at a time; the
+// outputs in the order of the commands. Thread-safe, for independent commands only.
+std::vector<ChildOutput> run_gooselab_all(const std::vector<std::vector<std::string>>& commands, int jobs = 2);
 
 // Starts gooselab with `args` (no shell) as a child whose stdout and stderr go to /dev/null;
 // returns its pid.

@@ -85,4 +85,55 @@ double weighted_sum(const DiffFn& f, const std::vector<torch::Tensor>& inputs,
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult gradcheck_parameters(torch::nn::Module& module,
+                                                const std::function<torch::Tensor()>& f,
+                                                int64_t per_parameter, double eps, double atol,
+                                                double rtol, uint64_t seed) {
+  auto named = module.named_parameters();
+  std::vector<torch::Tensor> params;
+  for (const auto& p : named) {
+    if (p.value().scalar_type() != torch::kDouble)
+      return ::testing::AssertionFailure() << "gradcheck_parameters needs a double module (" << p.key() << ")";
+    params.push_back(p.value());
+  }
+  auto gen = at::detail::createCPUGenerator(seed);
+  const torch::Tensor out = f();
+  const torch::Tensor cot = torch::randn(out.sizes(), gen, torch::kDouble);
+  auto grads = torch::autograd::grad({(out * cot).sum()}, params, {}, false, false, /*allow_unused=*/true);
+  auto objective = [&] {
+    torch::NoGradGuard no_grad;
+    return (f() * cot).sum().item<double>();
+  };
+  size_t i = 0;
+  for (const auto& p : named) {
+    const torch::Tensor analytic =
+        grads[i].defined() ? grads[i].contiguous().view({-1}) : torch::zeros({p.value().numel()}, torch::kDouble);
+    ++i;
+    torch::Tensor flat = p.value().detach().view({-1});  // shares the parameter's storage
+    const int64_t n = flat.numel();
+    std::vector<int64_t> probes;
+    if (n <= per_parameter) {
+      for (int64_t j = 0; j < n; ++j) probes.push_back(j);
+    } else {
+      const auto pick = torch::randperm(n, gen, torch::kLong).slice(0, 0, per_parameter);
+      for (int64_t k = 0; k < per_parameter; ++k) probes.push_back(pick[k].item<int64_t>());
+    }
+    for (const int64_t j : probes) {
+      torch::NoGradGuard no_grad;
+      const double x0 = flat[j].item<double>();
+      flat[j] = x0 + eps;
+      const double up = objective();
+      flat[j] = x0 - eps;
+      const double down = objective();
+      flat[j] = x0;
+      const double numeric = (up - down) / (2 * eps);
+      const double got = analytic[j].item<double>();
+      if (!(std::fabs(got - numeric) <= atol + rtol * std::fabs(numeric)))
+        return ::testing::AssertionFailure() << "gradient of parameter '" << p.key() << "' at flat index " << j
+                                             << ": autograd " << got << ", finite difference " << numeric;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace goose::testing

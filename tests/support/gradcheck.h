@@ -1,5 +1,6 @@
 // Test helpers for differentiable ops: central finite-difference gradient checks in double
-// (LibTorch C++ has no gradcheck) and the RMS-ratio error metric of REFERENCE.md §6.
+// (LibTorch C++ has no gradcheck), of a function's inputs or of a whole module's parameters,
+// and the RMS-ratio error metric of REFERENCE.md §6.
 #pragma once
 #include <functional>
 #include <string>
@@ -22,5 +23,15 @@ double rms_ratio(const torch::Tensor& got, const torch::Tensor& ref);
 ::testing::AssertionResult gradcheck(const DiffFn& f, const std::vector<torch::Tensor>& inputs,
                                      const std::vector<std::string>& names, double eps = 1e-6,
                                      double atol = 1e-6, double rtol = 1e-5);
+
+// The same check for the parameters of `module` (double): d<cot, f()>/dθ from autograd against
+// central differences, where f() runs the module (e.g. a whole model's forward on fixed tokens).
+// Every element of a parameter with at most `per_parameter` elements is probed, else a seeded
+// sample of that many. The failure message names the parameter, the index and both values.
+::testing::AssertionResult gradcheck_parameters(torch::nn::Module& module,
+                                                const std::function<torch::Tensor()>& f,
+                                                int64_t per_parameter = 6, double eps = 1e-6,
+                                                double atol = 1e-7, double rtol = 1e-5,
+                                                uint64_t seed = 1);
 
 }  // namespace goose::testing
