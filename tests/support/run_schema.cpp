@@ -106,8 +106,9 @@ void expect_config_json(const json& config, int threads) {
   EXPECT_TRUE(is_unit(derived["chance_accuracy"]));
 
   const json& session = config["session"];
-  EXPECT_EQ(keys_of(session), (std::set<std::string>{"code_version", "threads", "host", "started"}));
+  EXPECT_EQ(keys_of(session), (std::set<std::string>{"code_version", "threads", "device", "host", "started"}));
   EXPECT_EQ(session["threads"], threads);
+  EXPECT_TRUE(session["device"] == "cpu" || session["device"].get<std::string>().rfind("cuda", 0) == 0) << session["device"];
   EXPECT_TRUE(session["code_version"].is_string() && !session["code_version"].get<std::string>().empty());
   EXPECT_NE(session["code_version"], "unknown");
   EXPECT_TRUE(session["host"].is_string() && !session["host"].get<std::string>().empty());
