@@ -77,7 +77,11 @@ struct TimeMixForward {
   Tensor out, state, ckpt;
   Tensor a_out, kk_out;    // when recording rates
   enum Buffer { kR, kK, kV, kZw, kZa, kZv, kG, kW, kKt, kAin, kBin, kY, kU, kBuffers };
-  Tensor buf(Buffer b) const { return arena[b]; }
+  std::vector<Tensor> buf, x;  // arena.unbind(0), X.unbind(0): the views, made once
+  void make_views() {
+    buf = arena.unbind(0);
+    x = X.unbind(0);
+  }
 };
 
 Rwkv7MixDims dims_of(const Tensor& x, int64_t N) {
@@ -96,6 +100,7 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   const auto opts = x.options();
   f.arena = torch::empty({TimeMixForward::kBuffers, R, C}, opts);
   f.X = torch::empty({6, R, C}, opts);
+  f.make_views();
   f.vv = torch::empty({f.d.B, f.d.T, C}, opts);
 
   Rwkv7ShiftMixArgs shift;
@@ -104,38 +109,38 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   shift.x_prev = cfp(in[kXPrev]);
   for (int m = 0; m < 6; ++m) {
     shift.mu[m] = cfp(in[kMuR + m]);
-    shift.out[m] = fp(f.X[m]);
+    shift.out[m] = fp(f.x[m]);
   }
   {
     Scope scope("rwkv7_shift_mix_forward");
     rwkv7_shift_mix_forward(f.d, shift);
   }
 
-  const Tensor xr = f.X[0], xw = f.X[1], xk = f.X[2], xv = f.X[3], xa = f.X[4], xg = f.X[5];
+  const Tensor &xr = f.x[0], &xw = f.x[1], &xk = f.x[2], &xv = f.x[3], &xa = f.x[4], &xg = f.x[5];
   using B = TimeMixForward;
-  mm_into(f.arena[B::kR], xr, in[kWr].t());
-  mm_into(f.arena[B::kK], xk, in[kWk].t());
-  mm_into(f.arena[B::kV], xv, in[kWv].t());
+  mm_into(f.buf[B::kR], xr, in[kWr].t());
+  mm_into(f.buf[B::kK], xk, in[kWk].t());
+  mm_into(f.buf[B::kV], xv, in[kWv].t());
   f.hw = at::mm(xw, in[kW1]).tanh_();
-  mm_into(f.arena[B::kZw], f.hw, in[kW2]);
+  mm_into(f.buf[B::kZw], f.hw, in[kW2]);
   f.ha = at::mm(xa, in[kA1]);
-  mm_into(f.arena[B::kZa], f.ha, in[kA2]);
+  mm_into(f.buf[B::kZa], f.ha, in[kA2]);
   if (f.residual) {
     f.hv = at::mm(xv, in[kV1]);
-    mm_into(f.arena[B::kZv], f.hv, in[kV2]);
+    mm_into(f.buf[B::kZv], f.hv, in[kV2]);
   }
   f.hg = at::mm(xg, in[kG1]).sigmoid_();
-  mm_into(f.arena[B::kG], f.hg, in[kG2]);
+  mm_into(f.buf[B::kG], f.hg, in[kG2]);
 
   Rwkv7PreArgs pre;
   pre.rate = p.rate;
   pre.decay = p.decay;
-  pre.k = cfp(f.arena[B::kK]);
-  pre.v = cfp(f.arena[B::kV]);
-  pre.zw = cfp(f.arena[B::kZw]);
-  pre.za = cfp(f.arena[B::kZa]);
+  pre.k = cfp(f.buf[B::kK]);
+  pre.v = cfp(f.buf[B::kV]);
+  pre.zw = cfp(f.buf[B::kZw]);
+  pre.za = cfp(f.buf[B::kZa]);
   if (f.residual) {
-    pre.zv = cfp(f.arena[B::kZv]);
+    pre.zv = cfp(f.buf[B::kZv]);
     pre.v_first = cfp(in[kVFirst]);
     pre.v0 = cfp(in[kV0]);
   }
@@ -143,11 +148,11 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   pre.a0 = cfp(in[kA0]);
   pre.k_k = cfp(in[kKK]);
   pre.k_a = cfp(in[kKA]);
-  pre.w = fp(f.arena[B::kW]);
-  pre.kt = fp(f.arena[B::kKt]);
+  pre.w = fp(f.buf[B::kW]);
+  pre.kt = fp(f.buf[B::kKt]);
   pre.vv = fp(f.vv);
-  pre.a_in = fp(f.arena[B::kAin]);
-  pre.b_in = fp(f.arena[B::kBin]);
+  pre.a_in = fp(f.buf[B::kAin]);
+  pre.b_in = fp(f.buf[B::kBin]);
   if (record_rates) {
     f.a_out = torch::empty({R, C}, opts);
     f.kk_out = torch::empty({R, C}, opts);
@@ -165,14 +170,14 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   if (with_backward)
     f.ckpt = torch::empty({f.d.B, f.d.H, wkv7_cpu_checkpoints(f.d.T), N, N}, opts);
   Wkv7ForwardArgs<float> wkv;
-  wkv.r = cfp(f.arena[B::kR]);
-  wkv.w = cfp(f.arena[B::kW]);
-  wkv.k = cfp(f.arena[B::kKt]);
+  wkv.r = cfp(f.buf[B::kR]);
+  wkv.w = cfp(f.buf[B::kW]);
+  wkv.k = cfp(f.buf[B::kKt]);
   wkv.v = cfp(f.vv);
-  wkv.a = cfp(f.arena[B::kAin]);
-  wkv.b = cfp(f.arena[B::kBin]);
+  wkv.a = cfp(f.buf[B::kAin]);
+  wkv.b = cfp(f.buf[B::kBin]);
   wkv.s0 = cfp(in[kS0]);
-  wkv.y = fp(f.arena[B::kY]);
+  wkv.y = fp(f.buf[B::kY]);
   wkv.s_out = fp(f.state);
   wkv.ckpt = fp(f.ckpt);
   {
@@ -181,23 +186,23 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   }
 
   Rwkv7PostArgs post;
-  post.y = cfp(f.arena[B::kY]);
-  post.r = cfp(f.arena[B::kR]);
-  post.kt = cfp(f.arena[B::kKt]);
+  post.y = cfp(f.buf[B::kY]);
+  post.r = cfp(f.buf[B::kR]);
+  post.kt = cfp(f.buf[B::kKt]);
   post.vv = cfp(f.vv);
-  post.g = cfp(f.arena[B::kG]);
+  post.g = cfp(f.buf[B::kG]);
   post.ln_w = cfp(in[kLnW]);
   post.ln_b = cfp(in[kLnB]);
   post.r_k = cfp(in[kRK]);
   post.eps = static_cast<float>(p.group_norm_eps);
-  post.u = fp(f.arena[B::kU]);
+  post.u = fp(f.buf[B::kU]);
   {
     Scope scope("rwkv7_post_forward");
     rwkv7_post_forward(f.d, post);
   }
 
   f.out = torch::empty({f.d.B, f.d.T, C}, opts);
-  mm_into(f.out.view({R, C}), f.arena[B::kU], in[kWo].t());
+  mm_into(f.out.view({R, C}), f.buf[B::kU], in[kWo].t());
   return f;
 }
 
@@ -213,20 +218,20 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   std::vector<Tensor> g(kInputs);
   enum Grad { kDu, kDy, kDr, kDkt1, kDvv1, kDg, kDr2, kDw, kDkt2, kDvv2, kDain, kDbin,
               kDk, kDv, kDzw, kDza, kDzv, kGrads };
-  Tensor arena = torch::empty({kGrads, R, C}, opts);
+  const std::vector<Tensor> arena = torch::empty({kGrads, R, C}, opts).unbind(0);
   const Tensor dout = dout_in.defined() ? dout_in.reshape({R, C}).contiguous()
                                         : torch::zeros({R, C}, opts);
 
   // out = u Woᵀ
   mm_into(arena[kDu], dout, in[kWo]);
-  g[kWo] = at::mm(dout.t(), f.arena[B::kU]);
+  g[kWo] = at::mm(dout.t(), f.buf[B::kU]);
 
   Rwkv7PostBackwardArgs post;
-  post.in.y = cfp(f.arena[B::kY]);
-  post.in.r = cfp(f.arena[B::kR]);
-  post.in.kt = cfp(f.arena[B::kKt]);
+  post.in.y = cfp(f.buf[B::kY]);
+  post.in.r = cfp(f.buf[B::kR]);
+  post.in.kt = cfp(f.buf[B::kKt]);
   post.in.vv = cfp(f.vv);
-  post.in.g = cfp(f.arena[B::kG]);
+  post.in.g = cfp(f.buf[B::kG]);
   post.in.ln_w = cfp(in[kLnW]);
   post.in.ln_b = cfp(in[kLnB]);
   post.in.r_k = cfp(in[kRK]);
@@ -252,12 +257,12 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   g[kS0] = torch::empty({f.d.B, f.d.H, N, N}, opts);
   const Tensor ds = dstate.defined() ? dstate.contiguous() : Tensor();
   Wkv7BackwardArgs<float> wkv;
-  wkv.r = cfp(f.arena[B::kR]);
-  wkv.w = cfp(f.arena[B::kW]);
-  wkv.k = cfp(f.arena[B::kKt]);
+  wkv.r = cfp(f.buf[B::kR]);
+  wkv.w = cfp(f.buf[B::kW]);
+  wkv.k = cfp(f.buf[B::kKt]);
   wkv.v = cfp(f.vv);
-  wkv.a = cfp(f.arena[B::kAin]);
-  wkv.b = cfp(f.arena[B::kBin]);
+  wkv.a = cfp(f.buf[B::kAin]);
+  wkv.b = cfp(f.buf[B::kBin]);
   wkv.ckpt = cfp(f.ckpt);
   wkv.dy = cfp(arena[kDy]);
   wkv.ds_out = cfp(ds);
@@ -277,10 +282,10 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   Rwkv7PreBackwardArgs pre;
   pre.in.rate = p.rate;
   pre.in.decay = p.decay;
-  pre.in.k = cfp(f.arena[B::kK]);
-  pre.in.v = cfp(f.arena[B::kV]);
-  pre.in.zw = cfp(f.arena[B::kZw]);
-  pre.in.za = cfp(f.arena[B::kZa]);
+  pre.in.k = cfp(f.buf[B::kK]);
+  pre.in.v = cfp(f.buf[B::kV]);
+  pre.in.zw = cfp(f.buf[B::kZw]);
+  pre.in.za = cfp(f.buf[B::kZa]);
   pre.in.w0 = cfp(in[kW0]);
   pre.in.a0 = cfp(in[kA0]);
   pre.in.k_k = cfp(in[kKK]);
@@ -310,7 +315,7 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   pre.dk_k = fp(g[kKK]);
   pre.dk_a = fp(g[kKA]);
   if (f.residual) {
-    pre.in.zv = cfp(f.arena[B::kZv]);
+    pre.in.zv = cfp(f.buf[B::kZv]);
     pre.in.v_first = cfp(in[kVFirst]);
     pre.in.v0 = cfp(in[kV0]);
     pre.dzv = fp(arena[kDzv]);
@@ -327,7 +332,8 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   }
 
   // The products, back to the six mixed inputs and to the weights.
-  const Tensor X = f.X, dX = torch::empty({6, R, C}, opts);
+  const std::vector<Tensor>& X = f.x;
+  const std::vector<Tensor> dX = torch::empty({6, R, C}, opts).unbind(0);
   const Tensor dr = arena[kDr], dk = arena[kDk], dv = arena[kDv];
   mm_into(dX[0], dr, in[kWr]);
   g[kWr] = at::mm(dr.t(), X[0]);
@@ -464,6 +470,7 @@ class TimeMixFunction : public torch::autograd::Function<TimeMixFunction> {
     f.hw = data["hw"].toTensor(), f.ha = data["ha"].toTensor(), f.hg = data["hg"].toTensor();
     if (f.residual) f.hv = data["hv"].toTensor();
     f.ckpt = data["ckpt"].toTensor();
+    f.make_views();
     f.vv = vv;
     const Tensor dvfirst = f.residual ? Tensor() : grads[2];
     const std::vector<Tensor> g = time_mix_backward(f, in, p, grads[0], grads[1], dvfirst);
@@ -622,7 +629,7 @@ Rwkv7TimeMixResult rwkv7_time_mix(const torch::Tensor& x, const torch::Tensor& v
     result.state = f.state;
     if (!f.residual) result.v_first = f.vv;
     if (record_rates) {
-      result.w = f.arena[TimeMixForward::kW].view({B, T, C});
+      result.w = f.buf[TimeMixForward::kW].view({B, T, C});
       result.a = f.a_out.view({B, T, C});
       result.kk = f.kk_out.view({B, T, C});
     }

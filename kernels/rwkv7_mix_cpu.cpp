@@ -197,12 +197,14 @@ void pre_backward_impl(const Rwkv7MixDims& d, const Rwkv7PreBackwardArgs& g) {
   const int64_t width = (kResidual ? 5 : 4) * C;
   float* outs[5] = {g.dw0, g.da0, g.dk_k, g.dk_a, g.dv0};
   for_row_blocks(d.rows(), C, width, outs, C, [&](int64_t r0, int64_t r1, float* partial) {
-    std::vector<float> scratch(5 * C);
+    std::vector<float> scratch(7 * C, 0.f);
     float* __restrict kr = scratch.data();       // k ⊙ k_k
     float* __restrict av = kr + C;               // a
     float* __restrict dkk = av + C;              // dL/dκ̂
     float* __restrict dk_part = dkk + C;         // dk through k̃
     float* __restrict norms = dk_part + C;       // per head: ‖k ⊙ k_k‖
+    float* __restrict dens = norms + C;          // per channel: max(its head's norm, eps)
+    const float* __restrict zeros = dens + C;    // stands for an absent dvv3
     float *__restrict pw0 = partial, *__restrict pa0 = partial + C,
           *__restrict pkk = partial + 2 * C, *__restrict pka = partial + 3 * C,
           *__restrict pv0 = partial + 4 * C;
@@ -218,7 +220,7 @@ void pre_backward_impl(const Rwkv7MixDims& d, const Rwkv7PreBackwardArgs& g) {
                   *__restrict dkt2 = g.dkt2 + o, *__restrict dvv1 = g.dvv1 + o,
                   *__restrict dvv2 = g.dvv2 + o, *__restrict dain = g.da_in + o,
                   *__restrict dbin = g.db_in + o;
-      const float* __restrict dvv3 = g.dvv3 ? g.dvv3 + o : nullptr;
+      const float* __restrict dvv3 = g.dvv3 ? g.dvv3 + o : zeros;
       float *__restrict dzw = g.dzw + o, *__restrict dza = g.dza + o, *__restrict dv = g.dv + o;
       float *__restrict dzv = kResidual ? g.dzv + o : nullptr,
             *__restrict dvf = kResidual ? g.dv_first + o : nullptr;
@@ -229,7 +231,9 @@ void pre_backward_impl(const Rwkv7MixDims& d, const Rwkv7PreBackwardArgs& g) {
         float ss = 0.f;
 #pragma omp simd reduction(+ : ss)
         for (int64_t n = 0; n < N; ++n) ss += kr[h * N + n] * kr[h * N + n];
-        norms[h] = std::sqrt(ss);  // den = max(norm, eps)
+        norms[h] = std::sqrt(ss);
+        const float den = std::max(norms[h], kNormEps);
+        for (int64_t n = 0; n < N; ++n) dens[h * N + n] = den;
       }
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c) {
@@ -248,8 +252,7 @@ void pre_backward_impl(const Rwkv7MixDims& d, const Rwkv7PreBackwardArgs& g) {
         const float a = rate_of<kRate>(sa, wc);
         av[c] = a;
         const float dkt = dkt1[c] + dkt2[c];
-        const float den = std::max(norms[c / N], kNormEps);
-        const float kk = kr[c] / den;
+        const float kk = kr[c] / dens[c];
         dkk[c] = -dain[c] + dbin[c] * a;
         const float da = dbin[c] * kk + dkt * k[c] * k_a[c];
         pka[c] += dkt * k[c] * (a - 1.0f);
@@ -269,8 +272,7 @@ void pre_backward_impl(const Rwkv7MixDims& d, const Rwkv7PreBackwardArgs& g) {
         const float dz = dwc * dz_per_dw;
         dzw[c] = dz;
         pw0[c] += dz;
-        float dvvc = dvv1[c] + dvv2[c];
-        if (dvv3) dvvc += dvv3[c];
+        const float dvvc = dvv1[c] + dvv2[c] + dvv3[c];
         if constexpr (kResidual) {
           const float s = fast_sigmoid(v0[c] + zv[c]);
           dv[c] = dvvc * (1.0f - s);
