@@ -270,7 +270,8 @@ Rwkv7BlockImpl::Rwkv7BlockImpl(const ModelConfig& c, int64_t layer) {
 }
 
 // ---------------------------------------------------------------------------------------
-Rwkv7Model::Rwkv7Model(ModelConfig config) : SequenceModel(std::move(config)) {
+Rwkv7Model::Rwkv7Model(ModelConfig config)
+    : SequenceModel(std::move(config)), kernel_(kernel_choice(config_.kernel)) {
   const auto& c = config_;
   auto ln = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim}).eps(1e-5)); };
   emb_ = register_module("emb", torch::nn::Embedding(c.vocab_size, c.dim));
@@ -293,8 +294,14 @@ Rwkv7Model::Rwkv7Model(ModelConfig config) : SequenceModel(std::move(config)) {
   torch::nn::init::orthogonal_(head_->weight, gain);
 }
 
+torch::Tensor Rwkv7Model::norm(torch::nn::LayerNorm& ln, const torch::Tensor& x) const {
+  if (fused_applies(kernel_, x))
+    return kernels::rwkv7_layer_norm(x, ln->weight, ln->bias, ln->options.eps());
+  return ln(x);
+}
+
 torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Tensor>* state) {
-  auto x = ln0_(emb_(tokens));
+  auto x = norm(ln0_, emb_(tokens));
   torch::Tensor v_first;
   for (size_t l = 0; l < blocks_.size(); ++l) {
     auto& block = *blocks_[l];
@@ -304,10 +311,10 @@ torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Te
       ffn_prev = (*state)[3 * l + 1];
       wkv = (*state)[3 * l + 2];
     }
-    auto att = block.att_(block.ln1_(x), v_first, att_prev, wkv);
+    auto att = block.att_(norm(block.ln1_, x), v_first, att_prev, wkv);
     x = x + att.out;
     v_first = att.v_first;
-    auto [ffn_out, ffn_last] = block.ffn_(block.ln2_(x), ffn_prev);
+    auto [ffn_out, ffn_last] = block.ffn_(norm(block.ln2_, x), ffn_prev);
     x = x + ffn_out;
     if (state) {
       (*state)[3 * l] = att.last_x;
@@ -315,7 +322,7 @@ torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Te
       (*state)[3 * l + 2] = att.state;
     }
   }
-  return head_(ln_out_(x));
+  return head_(norm(ln_out_, x));
 }
 
 torch::Tensor Rwkv7Model::forward(const torch::Tensor& tokens) {

@@ -103,7 +103,8 @@ class Rwkv7BlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Rwkv7Block);
 
-// emb → ln0 → blocks → ln_out → head (no bias). Step state per layer, in this order:
+// emb → ln0 → blocks → ln_out → head (no bias); the LayerNorms run as kernels::rwkv7_layer_norm
+// where the mixes run fused. Step state per layer, in this order:
 // {time-mix shift (B,C), channel-mix shift (B,C), WKV state (B,H,N,N)}.
 class Rwkv7Model : public SequenceModel {
  public:
@@ -123,6 +124,10 @@ class Rwkv7Model : public SequenceModel {
  private:
   // tokens (B,T); state: the per-layer step state to read and update, or null (zeros).
   torch::Tensor run(const torch::Tensor& tokens, std::vector<torch::Tensor>* state);
+  // ln(x), through the fused op where the kernel choice and x allow (as the mixes).
+  torch::Tensor norm(torch::nn::LayerNorm& ln, const torch::Tensor& x) const;
+
+  KernelChoice kernel_;
 
   torch::nn::Embedding emb_{nullptr};
   torch::nn::LayerNorm ln0_{nullptr}, ln_out_{nullptr};

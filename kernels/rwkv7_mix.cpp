@@ -604,6 +604,43 @@ class ChannelMixFunction : public torch::autograd::Function<ChannelMixFunction> 
   }
 };
 
+// ---- layer norm --------------------------------------------------------------------------
+
+class LayerNormFunction : public torch::autograd::Function<LayerNormFunction> {
+ public:
+  static variable_list forward(AutogradContext* ctx, Tensor x, Tensor weight, Tensor bias,
+                               double eps) {
+    const int64_t C = x.size(-1), rows = x.numel() / C;
+    auto y = torch::empty_like(x);
+    auto mean = torch::empty({rows}, x.options()), rstd = torch::empty({rows}, x.options());
+    {
+      Scope scope("rwkv7_layer_norm_forward");
+      rwkv7_layer_norm_forward(rows, C, cfp(x), cfp(weight), cfp(bias), static_cast<float>(eps),
+                               fp(y), fp(mean), fp(rstd));
+    }
+    ctx->save_for_backward({x, weight});
+    ctx->saved_data["mean"] = mean;
+    ctx->saved_data["rstd"] = rstd;
+    return {y};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &x = saved[0], &weight = saved[1];
+    const int64_t C = x.size(-1), rows = x.numel() / C;
+    const Tensor dy = grads[0].defined() ? grads[0].contiguous() : torch::zeros_like(x);
+    auto dx = torch::empty_like(x), dw = torch::empty_like(weight), db = torch::empty_like(weight);
+    {
+      Scope scope("rwkv7_layer_norm_backward");
+      rwkv7_layer_norm_backward(rows, C, cfp(x), cfp(weight),
+                                cfp(ctx->saved_data["mean"].toTensor()),
+                                cfp(ctx->saved_data["rstd"].toTensor()), cfp(dy), fp(dx), fp(dw),
+                                fp(db));
+    }
+    return {dx, dw, db, Tensor()};
+  }
+};
+
 bool needs_grad(const std::vector<Tensor>& tensors) {
   if (!torch::GradMode::is_enabled()) return false;
   for (const auto& t : tensors)
@@ -645,6 +682,27 @@ Rwkv7TimeMixResult rwkv7_time_mix(const torch::Tensor& x, const torch::Tensor& v
   result.state = out[1];
   if (out.size() > 2) result.v_first = out[2];
   return result;
+}
+
+torch::Tensor rwkv7_layer_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, double eps) {
+  const char* op = "rwkv7_layer_norm";
+  if (!x.defined() || x.dim() < 1 || x.numel() == 0) fail(op, "x must be a non-empty tensor");
+  const int64_t C = x.size(-1);
+  check_tensor(op, x, spec("x", "(...,C)", x.sizes().vec()));
+  check_tensor(op, weight, spec("weight", "(C)", {C}));
+  check_tensor(op, bias, spec("bias", "(C)", {C}));
+  const Tensor xc = x.contiguous();
+  if (!needs_grad({xc, weight, bias})) {
+    torch::NoGradGuard no_grad;
+    const int64_t rows = xc.numel() / C;
+    auto y = torch::empty_like(xc);
+    auto stats = torch::empty({2, rows}, xc.options());
+    rwkv7_layer_norm_forward(rows, C, cfp(xc), cfp(weight), cfp(bias), static_cast<float>(eps),
+                             fp(y), fp(stats[0]), fp(stats[1]));
+    return y;
+  }
+  return LayerNormFunction::apply(xc, weight, bias, eps)[0];
 }
 
 torch::Tensor rwkv7_channel_mix(const torch::Tensor& x, const torch::Tensor& x_prev,

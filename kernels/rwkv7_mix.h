@@ -1,9 +1,10 @@
 // RWKV-7's time mix and channel mix (REFERENCE.md §1) as single differentiable LibTorch ops for
 // CPU fp32 tensors: the products through at::mm, the element-wise chains through the fused
 // kernels (rwkv7_mix_cpu.h), the recurrence through the CPU WKV7 kernel, and a hand-written
-// backward (no autograd graph inside, few temporaries). The reference they are tested against is
-// the unfused LibTorch chain in core/rwkv7.cpp. Exports Rwkv7TimeMixParams, Rwkv7TimeMixResult,
-// rwkv7_time_mix(), rwkv7_channel_mix().
+// backward (no autograd graph inside, few temporaries); and the model's LayerNorm, likewise. The
+// reference they are tested against is the unfused LibTorch chain in core/rwkv7.cpp. Exports
+// Rwkv7TimeMixParams, Rwkv7TimeMixResult, rwkv7_time_mix(), rwkv7_layer_norm(),
+// rwkv7_channel_mix().
 #pragma once
 #include <torch/torch.h>
 
@@ -46,6 +47,11 @@ struct Rwkv7TimeMixResult {
 Rwkv7TimeMixResult rwkv7_time_mix(const torch::Tensor& x, const torch::Tensor& v_first,
                                   const torch::Tensor& x_prev, const torch::Tensor& s0,
                                   const Rwkv7TimeMixParams& params, bool record_rates = false);
+
+// LayerNorm over the last dimension (the model's ln0, ln1, ln2, ln_out) for CPU fp32 x (...,C):
+//   y = (x − mean)/√(var + eps)·γ + β, var biased; differentiable in x, γ and β.
+torch::Tensor rwkv7_layer_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, double eps);
 
 // The channel mix: x, out (B,T,C); x_prev (B,C) or undefined; mu (C); key (4C,C); value (C,4C).
 //   out = relu((x + (shift(x) − x) ⊙ μ) Wkᵀ)² Wvᵀ

@@ -461,6 +461,52 @@ void rwkv7_post_backward(const Rwkv7MixDims& dims, const Rwkv7PostBackwardArgs& 
   post_backward(dims, args);
 }
 
+void rwkv7_layer_norm_forward(int64_t rows, int64_t C, const float* x, const float* gamma,
+                              const float* beta, float eps, float* y, float* mean, float* rstd) {
+  at::parallel_for(0, rows, row_grain(C), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      const float* __restrict xi = x + i * C;
+      float* __restrict yi = y + i * C;
+      float m, rs;
+      moments(xi, C, eps, m, rs);
+      mean[i] = m;
+      rstd[i] = rs;
+      const float *__restrict g = gamma, *__restrict b = beta;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) yi[c] = ((xi[c] - m) * rs) * g[c] + b[c];
+    }
+  });
+}
+
+void rwkv7_layer_norm_backward(int64_t rows, int64_t C, const float* x, const float* gamma,
+                               const float* mean, const float* rstd, const float* dy, float* dx,
+                               float* dgamma, float* dbeta) {
+  float* outs[2] = {dgamma, dbeta};
+  for_row_blocks(rows, C, 2 * C, outs, C, [&](int64_t r0, int64_t r1, float* partial) {
+    float *__restrict pg = partial, *__restrict pb = partial + C;
+    const float* __restrict g = gamma;
+    for (int64_t i = r0; i < r1; ++i) {
+      const float *__restrict xi = x + i * C, *__restrict dyi = dy + i * C;
+      float* __restrict dxi = dx + i * C;
+      const float m = mean[i], rs = rstd[i];
+      float s1 = 0.f, s2 = 0.f;
+#pragma omp simd reduction(+ : s1, s2)
+      for (int64_t c = 0; c < C; ++c) {
+        const float xh = (xi[c] - m) * rs;
+        const float gy = dyi[c] * g[c];
+        pg[c] += dyi[c] * xh;
+        pb[c] += dyi[c];
+        s1 += gy;
+        s2 += gy * xh;
+      }
+      const float m1 = s1 / static_cast<float>(C), m2 = s2 / static_cast<float>(C);
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c)
+        dxi[c] = rs * (dyi[c] * g[c] - m1 - ((xi[c] - m) * rs) * m2);
+    }
+  });
+}
+
 void rwkv7_relu_square_forward(int64_t n, float* p, float* h) {
   at::parallel_for(0, n, 1 << 14, [&](int64_t i0, int64_t i1) {
     float* __restrict hh = h;

@@ -25,6 +25,15 @@ void rwkv7_pre_backward(const Rwkv7MixDims& dims, const Rwkv7PreBackwardArgs& ar
 void rwkv7_post_forward(const Rwkv7MixDims& dims, const Rwkv7PostArgs& args);
 void rwkv7_post_backward(const Rwkv7MixDims& dims, const Rwkv7PostBackwardArgs& args);
 
+// LayerNorm over the last dimension of rows×C: y = (x − mean)/√(var + eps)·γ + β (biased
+// variance, as torch's); mean and rstd (rows) are kept for the backward, which writes dx and
+// dγ, dβ (C).
+void rwkv7_layer_norm_forward(int64_t rows, int64_t C, const float* x, const float* gamma,
+                              const float* beta, float eps, float* y, float* mean, float* rstd);
+void rwkv7_layer_norm_backward(int64_t rows, int64_t C, const float* x, const float* gamma,
+                               const float* mean, const float* rstd, const float* dy, float* dx,
+                               float* dgamma, float* dbeta);
+
 // The channel mix's activation over n floats: p ← relu(p) = max(p, 0) in place (kept for the
 // backward), h = relu(p)²; backward dp = dh ⊙ 2·relu.
 void rwkv7_relu_square_forward(int64_t n, float* p, float* h);

@@ -1,5 +1,5 @@
-// The fused RWKV-7 time mix and channel mix (kernels/rwkv7_mix.h) against the unfused LibTorch
-// chain of core/rwkv7.cpp, their reference: outputs, final state and every input and parameter
+// The fused RWKV-7 time mix, channel mix and LayerNorm (kernels/rwkv7_mix.h) against the unfused
+// LibTorch chain of core/rwkv7.cpp (and torch::layer_norm), their reference: outputs, final state and every input and parameter
 // gradient, for every rate × decay knob, layer 0 and a value-residual layer, a carried x_prev
 // and s0 (step mode) or none, T = 1 and odd T, head sizes 8 to 64, and edge cases (a head whose
 // removal key is zero, unclamped decay logits beyond the clamp). Both are also compared with the
@@ -235,6 +235,27 @@ TEST(Rwkv7Fused, ChannelMixMatchesUnfused) {
                    run_channel_mix(unfused, c, torch::kFloat),
                    run_channel_mix(exact, c, torch::kDouble), "channel mix " + describe(c));
     }
+}
+
+TEST(Rwkv7Fused, LayerNormMatchesTorch) {
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{2, 7, 32}, {3, 1, 64}, {70, 48}}) {
+    const int64_t C = shape.back();
+    Compared fused, torch_fp32, exact;
+    for (int run = 0; run < 3; ++run) {
+      const auto dtype = run == 2 ? torch::kDouble : torch::kFloat;
+      auto x = (torch::randn(shape, at::detail::createCPUGenerator(86)) * 3 + 1).to(dtype).requires_grad_(true);
+      auto w = (1 + 0.3 * torch::randn({C}, at::detail::createCPUGenerator(87))).to(dtype).requires_grad_(true);
+      auto b = (0.3 * torch::randn({C}, at::detail::createCPUGenerator(88))).to(dtype).requires_grad_(true);
+      const auto cot = torch::randn(shape, at::detail::createCPUGenerator(89)).to(dtype);
+      const auto y = run == 0 ? kernels::rwkv7_layer_norm(x, w, b, 1e-5)
+                              : torch::layer_norm(x, {C}, w, b, 1e-5);
+      (y * cot).sum().backward();
+      Compared& out = run == 0 ? fused : run == 1 ? torch_fp32 : exact;
+      out.names = {"y", "dx", "dweight", "dbias"};
+      for (const auto& t : {y, x.grad(), w.grad(), b.grad()}) out.values.push_back(t.detach().to(torch::kDouble));
+    }
+    expect_close(fused, torch_fp32, exact, "layer norm (" + std::to_string(shape[0]) + ",...," + std::to_string(C) + ")");
+  }
 }
 
 // Threads never change the fused results: every reduction runs over fixed blocks of rows.
