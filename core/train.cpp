@@ -15,6 +15,7 @@
 #include "core/run_directory.h"
 #include "core/seed.h"
 #include "core/training_data.h"
+#include "kernels/cross_entropy.h"
 
 namespace goose::core {
 
@@ -117,6 +118,11 @@ nlohmann::json TrainResult::to_json() const {
           {"last", last.to_json()}};
 }
 
+torch::Tensor training_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return kernels::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+                                kIgnoreIndex);
+}
+
 double learning_rate(const TrainConfig& c, int64_t step) {
   if (step < c.warmup) return c.lr * double(step + 1) / double(c.warmup);
   const int64_t decay_steps = std::max<int64_t>(1, c.steps - c.warmup);
@@ -161,9 +167,7 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
     optimizer->set_learning_rate(lr);
     optimizer->zero_grad();
     const torch::Tensor logits = model.forward(batch.tokens);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+    const torch::Tensor loss = training_loss(logits, batch.targets);
     const double loss_value = checked_loss(loss, config, state.step + 1, kept);
     loss.backward();
     const double norm = optimizer->clip_and_step(config.clip);

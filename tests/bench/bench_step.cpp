@@ -213,9 +213,7 @@ PhaseTimes run_step(Setup& s, Observer* observer) {
   if (observer) observer->phase = kForward;
   s.optimizer->zero_grad();
   const torch::Tensor logits = s.model->forward(s.batch.tokens);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(-1)}), s.batch.targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(goose::core::kIgnoreIndex));
+  const torch::Tensor loss = goose::core::training_loss(logits, s.batch.targets);
   loss.item<float>();
   t.forward = seconds_since(t0);
   t0 = Clock::now();
