@@ -27,7 +27,8 @@ double cross_entropy_cpu_forward(int64_t rows, int64_t K, const float* logits,
     for (int64_t r = r0; r < r1; ++r) {
       const float* __restrict x = logits + r * K;
       float m = -std::numeric_limits<float>::infinity();
-      for (int64_t k = 0; k < K; ++k) m = std::max(m, x[k]);
+#pragma omp simd reduction(max : m)
+      for (int64_t k = 0; k < K; ++k) m = x[k] > m ? x[k] : m;
       float s = 0.f;
 #pragma omp simd reduction(+ : s)
       for (int64_t k = 0; k < K; ++k) s += fast_exp(x[k] - m);

@@ -15,7 +15,7 @@
 //    tokens with the beginning token; tokens/s counts every position.
 //  * each round also replays the GEMMs and (RWKV-7) runs the PyTorch script for one round, so
 //    the three figures come from the same minutes; every figure is its best round.
-//  * GEMMs of the step: every aten::mm / addmm / bmm / baddbmm one step calls (captured with
+//  * GEMMs of the step: every aten::mm / addmm(_) / bmm / baddbmm(_) one step calls (captured with
 //    LibTorch's RecordFunction observer, shapes and transposition included), 2·m·n·k FLOPs each.
 //  * matmul rate at the model's shapes: those GEMMs replayed alone, each timed in a loop on
 //    one thread (operands in cache, the most favourable case): sum of FLOPs / sum of times.
@@ -92,7 +92,7 @@ struct OpStats {
 };
 
 struct GemmCall {
-  std::string op;  // aten::mm | aten::addmm | aten::bmm | aten::baddbmm
+  std::string op;  // aten::mm | aten::addmm(_) | aten::bmm | aten::baddbmm(_)
   std::vector<std::vector<int64_t>> sizes, strides;  // of the two multiplied operands
   std::string key() const {
     std::ostringstream s;
@@ -126,8 +126,8 @@ struct Observer {
 Observer* g_observer = nullptr;
 
 bool is_gemm(const std::string& name) {
-  return name == "aten::mm" || name == "aten::addmm" || name == "aten::bmm" ||
-         name == "aten::baddbmm";
+  return name == "aten::mm" || name == "aten::addmm" || name == "aten::addmm_" ||
+         name == "aten::bmm" || name == "aten::baddbmm" || name == "aten::baddbmm_";
 }
 
 std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
@@ -140,8 +140,9 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
     std::vector<at::Tensor> tensors;
     for (const auto& v : fn.inputs())
       if (v.isTensor()) tensors.push_back(v.toTensor());
-    // mm(a, b), bmm(a, b): the first two tensors; addmm(c, a, b), baddbmm(c, a, b): 2nd and 3rd.
-    const size_t first = (call.op == "aten::addmm" || call.op == "aten::baddbmm") ? 1 : 0;
+    // mm(a, b), bmm(a, b): the first two tensors; addmm(c, a, b), baddbmm(c, a, b) and their
+    // in-place forms: the 2nd and 3rd.
+    const size_t first = call.op.find("add") != std::string::npos ? 1 : 0;
     if (tensors.size() >= first + 2) {
       for (size_t i = first; i < first + 2; ++i) {
         call.sizes.push_back(tensors[i].sizes().vec());
