@@ -23,14 +23,15 @@ namespace {
 using goose::testing::rms_ratio;
 
 // RMS(fused − unfused fp32)/RMS(unfused fp32) over outputs, states and gradients. Measured on
-// this machine (GOOSE_PRINT_ERRORS=1 prints each): worst 2.2e-6 (time mix, a gradient of a
-// low-rank matrix), 1e-7 typical; the bound is about 10× the worst. The zero-key edge case
+// this machine (GOOSE_PRINT_ERRORS=1 prints each): 1e-7 to 1e-6 typically, worst 7.6e-6 (dk_a of
+// a stable-rate layer, where the unfused chain is the inexact one: 7.4e-6 from the double chain
+// against the fused op's 3.8e-7); the bound is 2.6× that worst. The zero-key edge case
 // (gradients scaled by 1/eps = 1e12 through κ̂'s normalisation) is held to the same bound.
 constexpr double kFusedTol = 2e-5;
 // Against the double chain: per tensor, the fused error may exceed the unfused fp32 error by
 // kAccuracyFactor plus kAccuracyFloor (single tensors vary either way: measured up to 5×, at
 // errors near 1e-6); over a case's tensors, the geometric mean of fused/unfused errors must stay
-// below kMeanAccuracyFactor (measured 0.8 to 1.35 per case).
+// below kMeanAccuracyFactor (measured 0.36 to 1.35 per case).
 constexpr double kAccuracyFactor = 3.0;
 constexpr double kAccuracyFloor = 5e-6;
 constexpr double kMeanAccuracyFactor = 1.5;
