@@ -101,8 +101,8 @@ std::vector<ConfigField> build_fields() {
   f.push_back(at_least(model_field(&ModelConfig::dssm_state, "dssm_state", T::Integer, "diagonal SSM state per channel"), 1));
   f.push_back(at_least(model_field(&ModelConfig::dssm_expand, "dssm_expand", T::Integer, "diagonal SSM inner width = expand * dim"), 1));
   f.push_back(session_only(choice(model_field(&ModelConfig::kernel, "kernel", T::Choice,
-                                              "recurrence kernels (debugging; not part of a run's identity)"),
-                                  {"auto", "reference", "cpu", "cuda", "loop"})));
+                                              "kernels: auto (fused RWKV-7 mixes on the CPU), fused, or the unfused chain around the recurrence's reference|cpu|cuda|loop (debugging; not part of a run's identity)"),
+                                  {"auto", "fused", "reference", "cpu", "cuda", "loop"})));
   // training
   f.push_back(at_least(train_field(&TrainConfig::steps, "steps", T::Integer, "step budget"), 1));
   f.push_back(at_least(train_field(&TrainConfig::batch_size, "batch_size", T::Integer, "sequences per step"), 1));

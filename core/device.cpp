@@ -35,6 +35,14 @@ Batch to_device(const Batch& batch, const torch::Device& device) {
   return {move(batch.tokens), move(batch.targets), move(batch.lengths)};
 }
 
+bool cpu_autocast_active() {
+#ifdef GOOSE_AUTOCAST_PER_DEVICE
+  return at::autocast::is_autocast_enabled(torch::kCPU);
+#else
+  return at::autocast::is_cpu_enabled();
+#endif
+}
+
 AutocastScope::AutocastScope(bool enabled, const torch::Device& device) : type_(device.type()) {
   if (!enabled) return;
   active_ = true;

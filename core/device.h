@@ -2,7 +2,7 @@
 // (pinned and asynchronous from the CPU that generates them), and bf16 autocast of the matrix
 // products as an option (states and recurrence kernels stay fp32). The same code path runs on
 // the CPU, so everything but the copy to a GPU is exercised without one.
-// Exports parse_device(), to_device(), AutocastScope.
+// Exports parse_device(), to_device(), AutocastScope, cpu_autocast_active().
 #pragma once
 #include <string>
 
@@ -18,6 +18,10 @@ torch::Device parse_device(const std::string& name);
 
 // The batch on `device`: unchanged on the CPU; from pinned memory, non-blocking, on a GPU.
 Batch to_device(const Batch& batch, const torch::Device& device);
+
+// Whether autocast is on for CPU tensors now (the fused CPU ops read fp32 buffers and step
+// aside under it).
+bool cpu_autocast_active();
 
 // While alive: autocast of the matrix products to bfloat16 on `device`'s type (when enabled);
 // restores the previous state on destruction.

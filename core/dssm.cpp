@@ -41,7 +41,7 @@ DssmMixerImpl::DssmMixerImpl(const ModelConfig& c)
       dt_rank_((c.dim + 15) / 16),
       eigen_(parse_dssm_eigen(c.dssm_eigen)),
       mode_(scan_mode_of(eigen_)),
-      impl_(kernels::parse_impl(c.kernel)) {
+      impl_(kernel_choice(c.kernel).recurrence) {
   const int64_t C = c.dim, D = inner_, N = state_, R = dt_rank_;
   const int64_t parts = is_complex(eigen_) ? 2 : 1;
   using torch::nn::LinearOptions;

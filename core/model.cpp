@@ -88,6 +88,21 @@ void require_heads(const ModelConfig& c) {
 
 }  // namespace
 
+KernelChoice kernel_choice(const std::string& kernel) {
+  KernelChoice choice;
+  if (kernel == "fused") {
+    choice.fused = choice.fused_only = true;
+    return choice;
+  }
+  if (kernel != "auto" && kernel != "reference" && kernel != "cpu" && kernel != "cuda" &&
+      kernel != "loop")
+    throw std::invalid_argument("unknown kernel '" + kernel +
+                                "' (use auto, fused, reference, cpu, cuda or loop)");
+  choice.recurrence = kernels::parse_impl(kernel);
+  choice.fused = kernel == "auto";
+  return choice;
+}
+
 std::shared_ptr<SequenceModel> make_model(const ModelConfig& config) {
   const auto& arch = config.arch;
   if (arch != "rwkv7" && arch != "transformer" && arch != "dssm" && arch != "lstm")
@@ -97,7 +112,7 @@ std::shared_ptr<SequenceModel> make_model(const ModelConfig& config) {
   require_positive(config.num_classes, "num_classes");
   require_positive(config.layers, "layers");
   require_positive(config.dim, "dim");
-  kernels::parse_impl(config.kernel);  // throws on an unknown kernel name
+  kernel_choice(config.kernel);  // throws on an unknown kernel name
 
   if (arch == "rwkv7") {
     require_heads(config);

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "kernels/impl.h"
+
 namespace goose::core {
 
 // Every model option and its default lives here (DESIGN.md: defaults in one place); the
@@ -36,7 +38,7 @@ struct ModelConfig {
   int64_t rwkv_lora_a = 0;
   int64_t rwkv_lora_value = 0;
   int64_t rwkv_lora_gate = 0;
-  std::string kernel = "auto";    // auto | reference | cpu | cuda | loop (WKV7 and the scan)
+  std::string kernel = "auto";    // auto | fused | reference | cpu | cuda | loop (kernel_choice())
   // Transformer
   std::string pos_encoding = "rope";  // learned | sinusoidal | rope | none
   int64_t max_len = 4096;             // learned positions only
@@ -48,6 +50,19 @@ struct ModelConfig {
   int64_t dssm_state = 16;        // N per channel
   int64_t dssm_expand = 2;        // inner width = expand * dim
 };
+
+// What ModelConfig::kernel selects. RWKV-7's time and channel mixes run as the fused CPU ops
+// (kernels/rwkv7_mix.h) for "fused", and for "auto" when the inputs are CPU fp32 tensors (not under bf16 autocast);
+// otherwise as the unfused LibTorch chain (the reference the fused ops are tested against)
+// around the recurrence implementation the name gives (kernels/impl.h: reference, cpu, cuda,
+// loop; auto and fused → the recurrence's own auto). The diagonal SSM reads only `recurrence`.
+struct KernelChoice {
+  kernels::Impl recurrence = kernels::Impl::Auto;
+  bool fused = false;       // the fused mixes where the inputs allow
+  bool fused_only = false;  // "fused": other inputs are an error
+};
+// Throws std::invalid_argument on an unknown name.
+KernelChoice kernel_choice(const std::string& kernel);
 
 struct ParameterGroup {
   std::string name;

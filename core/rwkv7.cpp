@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/device.h"
+
 namespace goose::core {
 
 namespace F = torch::nn::functional;
@@ -20,6 +22,21 @@ int64_t auto_lora(double factor, int64_t dim) {
   const double raw = factor * std::sqrt(static_cast<double>(dim));
   if (dim > 128) return std::max<int64_t>(32, 32 * std::llround(raw / 32.0));
   return std::clamp<int64_t>(8 * std::llround(raw / 16.0), 8, 16);
+}
+
+// Whether the fused mixes run on x: as the kernel choice allows, x is a CPU fp32 tensor and no
+// CPU autocast is on (bf16 training takes the unfused chain); "fused" otherwise is an error.
+bool fused_applies(const KernelChoice& choice, const torch::Tensor& x) {
+  if (!choice.fused) return false;
+  const bool fits =
+      x.device().is_cpu() && x.scalar_type() == torch::kFloat && !cpu_autocast_active();
+  if (!fits && choice.fused_only)
+    throw std::invalid_argument("rwkv7: kernel 'fused' takes CPU fp32 tensors, got " +
+                                std::string(c10::toString(x.scalar_type())) + " on " +
+                                x.device().str() +
+                                (cpu_autocast_active() ? " under bf16 autocast" : "") +
+                                " (use auto)");
+  return fits;
 }
 
 // shift(x)_t = x_{t-1}, with x_prev (or zeros) before the first position.
@@ -60,7 +77,8 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
       head_size_(c.head_size),
       rate_(c.rwkv_rate),
       decay_(c.rwkv_decay),
-      impl_(kernels::parse_impl(c.kernel)) {
+      kernel_(kernel_choice(c.kernel)),
+      impl_(kernel_.recurrence) {
   const int64_t C = c.dim, N = c.head_size, L = c.layers;
   const auto lora = rwkv7_lora_sizes(c);
   // r01 = l/(L-1) is 0/0 for a single layer; the official code has no such case: use 0.
@@ -142,10 +160,40 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
   ln_x_->bias.zero_();
 }
 
+bool Rwkv7TimeMixImpl::use_fused(const torch::Tensor& x) const {
+  return fused_applies(kernel_, x) && !(record_rates_ && torch::GradMode::is_enabled());
+}
+
+Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward_fused(const torch::Tensor& x,
+                                                         const torch::Tensor& v_first_in,
+                                                         const torch::Tensor& x_prev,
+                                                         const torch::Tensor& s0) {
+  kernels::Rwkv7TimeMixParams p;
+  p.x_r = x_r_, p.x_w = x_w_, p.x_k = x_k_, p.x_v = x_v_, p.x_a = x_a_, p.x_g = x_g_;
+  p.w0 = w0_, p.w1 = w1_, p.w2 = w2_, p.a0 = a0_, p.a1 = a1_, p.a2 = a2_;
+  p.v0 = v0_, p.v1 = v1_, p.v2 = v2_, p.g1 = g1_, p.g2 = g2_;
+  p.k_k = k_k_, p.k_a = k_a_, p.r_k = r_k_;
+  p.receptance = receptance_->weight, p.key = key_->weight, p.value = value_->weight;
+  p.output = output_->weight;
+  p.ln_w = ln_x_->weight, p.ln_b = ln_x_->bias;
+  p.rate = rate_ == "released"  ? kernels::Rwkv7Rate::Released
+           : rate_ == "relaxed" ? kernels::Rwkv7Rate::Relaxed
+                                : kernels::Rwkv7Rate::Stable;
+  p.decay = decay_ == "clamped" ? kernels::Rwkv7Decay::Clamped : kernels::Rwkv7Decay::Unclamped;
+  p.head_size = head_size_;
+  p.group_norm_eps = ln_x_->options.eps();
+  auto r = kernels::rwkv7_time_mix(x, layer_ == 0 ? torch::Tensor() : v_first_in, x_prev, s0, p,
+                                   record_rates_);
+  if (record_rates_) last_rates_ = {r.w, r.a, r.kk};
+  return {r.out, layer_ == 0 ? r.v_first : v_first_in, x.select(1, x.size(1) - 1), r.state};
+}
+
 Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward(const torch::Tensor& x,
                                                    const torch::Tensor& v_first_in,
                                                    const torch::Tensor& x_prev,
                                                    const torch::Tensor& s0) {
+  if (use_fused(x)) return forward_fused(x, v_first_in, x_prev, s0);
+  // The unfused chain: the reference of the fused op, and the path on CUDA and in double.
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2), H = heads_, N = head_size_;
   auto xx = token_shift(x, x_prev) - x;
   auto xr = x + xx * x_r_, xw = x + xx * x_w_, xk = x + xx * x_k_;
@@ -190,7 +238,8 @@ Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward(const torch::Tensor& x,
 }
 
 // ---------------------------------------------------------------------------------------
-Rwkv7ChannelMixImpl::Rwkv7ChannelMixImpl(const ModelConfig& c, int64_t layer) {
+Rwkv7ChannelMixImpl::Rwkv7ChannelMixImpl(const ModelConfig& c, int64_t layer)
+    : kernel_(kernel_choice(c.kernel)) {
   const int64_t C = c.dim;
   const double r10 = 1.0 - static_cast<double>(layer) / c.layers;
   x_k_ = register_parameter("x_k", mix_init(C, std::pow(r10, 4)));
@@ -209,6 +258,9 @@ Rwkv7ChannelMixImpl::Rwkv7ChannelMixImpl(const ModelConfig& c, int64_t layer) {
 
 std::pair<torch::Tensor, torch::Tensor> Rwkv7ChannelMixImpl::forward(const torch::Tensor& x,
                                                                      const torch::Tensor& x_prev) {
+  if (fused_applies(kernel_, x))
+    return {kernels::rwkv7_channel_mix(x, x_prev, x_k_, key_->weight, value_->weight),
+            x.select(1, x.size(1) - 1)};
   auto k = x + (token_shift(x, x_prev) - x) * x_k_;
   auto hidden = torch::relu(key_(k)).square();
   return {value_(hidden), x.select(1, x.size(1) - 1)};
@@ -224,7 +276,8 @@ Rwkv7BlockImpl::Rwkv7BlockImpl(const ModelConfig& c, int64_t layer) {
 }
 
 // ---------------------------------------------------------------------------------------
-Rwkv7Model::Rwkv7Model(ModelConfig config) : SequenceModel(std::move(config)) {
+Rwkv7Model::Rwkv7Model(ModelConfig config)
+    : SequenceModel(std::move(config)), kernel_(kernel_choice(config_.kernel)) {
   const auto& c = config_;
   auto ln = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim}).eps(1e-5)); };
   emb_ = register_module("emb", torch::nn::Embedding(c.vocab_size, c.dim));
@@ -247,8 +300,14 @@ Rwkv7Model::Rwkv7Model(ModelConfig config) : SequenceModel(std::move(config)) {
   torch::nn::init::orthogonal_(head_->weight, gain);
 }
 
+torch::Tensor Rwkv7Model::norm(torch::nn::LayerNorm& ln, const torch::Tensor& x) const {
+  if (fused_applies(kernel_, x))
+    return kernels::rwkv7_layer_norm(x, ln->weight, ln->bias, ln->options.eps());
+  return ln(x);
+}
+
 torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Tensor>* state) {
-  auto x = ln0_(emb_(tokens));
+  auto x = norm(ln0_, emb_(tokens));
   torch::Tensor v_first;
   for (size_t l = 0; l < blocks_.size(); ++l) {
     auto& block = *blocks_[l];
@@ -258,10 +317,10 @@ torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Te
       ffn_prev = (*state)[3 * l + 1];
       wkv = (*state)[3 * l + 2];
     }
-    auto att = block.att_(block.ln1_(x), v_first, att_prev, wkv);
+    auto att = block.att_(norm(block.ln1_, x), v_first, att_prev, wkv);
     x = x + att.out;
     v_first = att.v_first;
-    auto [ffn_out, ffn_last] = block.ffn_(block.ln2_(x), ffn_prev);
+    auto [ffn_out, ffn_last] = block.ffn_(norm(block.ln2_, x), ffn_prev);
     x = x + ffn_out;
     if (state) {
       (*state)[3 * l] = att.last_x;
@@ -269,7 +328,7 @@ torch::Tensor Rwkv7Model::run(const torch::Tensor& tokens, std::vector<torch::Te
       (*state)[3 * l + 2] = att.state;
     }
   }
-  return head_(ln_out_(x));
+  return head_(norm(ln_out_, x));
 }
 
 torch::Tensor Rwkv7Model::forward(const torch::Tensor& tokens) {

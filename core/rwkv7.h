@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "kernels/rwkv7_mix.h"
 #include "kernels/wkv7.h"
 
 namespace goose::core {
@@ -38,6 +39,8 @@ torch::Tensor rwkv7_special_eigenvalues(const Rwkv7Rates& rates, int64_t head_si
 // Time mixing of one layer. Parameter names follow the official code:
 //   x_r..x_g = μ_□;  w0,w1,w2 = w0,A_w,B_w;  a0,a1,a2;  v0,v1,v2 (layers > 0 only);  g1,g2;
 //   k_k, k_a, r_k;  receptance/key/value/output = Wr/Wk/Wv/Wo;  ln_x = the per-head GroupNorm.
+// Two implementations of the same function (kernel_choice(), core/model.h): the fused CPU op
+// (kernels::rwkv7_time_mix) and the unfused LibTorch chain, its reference.
 class Rwkv7TimeMixImpl : public torch::nn::Module {
  public:
   Rwkv7TimeMixImpl(const ModelConfig& config, int64_t layer);
@@ -57,8 +60,14 @@ class Rwkv7TimeMixImpl : public torch::nn::Module {
   Rwkv7Rates last_rates_;
 
  private:
+  // The fused op when the kernel choice and x allow it (throws for "fused" on other inputs).
+  bool use_fused(const torch::Tensor& x) const;
+  Output forward_fused(const torch::Tensor& x, const torch::Tensor& v_first,
+                       const torch::Tensor& x_prev, const torch::Tensor& s0);
+
   int64_t layer_, heads_, head_size_;
   std::string rate_, decay_;
+  KernelChoice kernel_;
   kernels::Impl impl_;
   torch::Tensor x_r_, x_w_, x_k_, x_v_, x_a_, x_g_;
   torch::Tensor w0_, w1_, w2_, a0_, a1_, a2_, v0_, v1_, v2_, g1_, g2_;
@@ -68,7 +77,8 @@ class Rwkv7TimeMixImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Rwkv7TimeMix);
 
-// Channel mixing: out = relu(x_k-mixed · W1)² · W2, hidden 4C, its own token shift.
+// Channel mixing: out = relu(x_k-mixed · W1)² · W2, hidden 4C, its own token shift; fused
+// (kernels::rwkv7_channel_mix) or unfused as the time mix.
 class Rwkv7ChannelMixImpl : public torch::nn::Module {
  public:
   Rwkv7ChannelMixImpl(const ModelConfig& config, int64_t layer);
@@ -77,6 +87,7 @@ class Rwkv7ChannelMixImpl : public torch::nn::Module {
                                                   const torch::Tensor& x_prev);
 
  private:
+  KernelChoice kernel_;
   torch::Tensor x_k_;
   torch::nn::Linear key_{nullptr}, value_{nullptr};
 };
@@ -92,7 +103,8 @@ class Rwkv7BlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Rwkv7Block);
 
-// emb → ln0 → blocks → ln_out → head (no bias). Step state per layer, in this order:
+// emb → ln0 → blocks → ln_out → head (no bias); the LayerNorms run as kernels::rwkv7_layer_norm
+// where the mixes run fused. Step state per layer, in this order:
 // {time-mix shift (B,C), channel-mix shift (B,C), WKV state (B,H,N,N)}.
 class Rwkv7Model : public SequenceModel {
  public:
@@ -112,6 +124,10 @@ class Rwkv7Model : public SequenceModel {
  private:
   // tokens (B,T); state: the per-layer step state to read and update, or null (zeros).
   torch::Tensor run(const torch::Tensor& tokens, std::vector<torch::Tensor>* state);
+  // ln(x), through the fused op where the kernel choice and x allow (as the mixes).
+  torch::Tensor norm(torch::nn::LayerNorm& ln, const torch::Tensor& x) const;
+
+  KernelChoice kernel_;
 
   torch::nn::Embedding emb_{nullptr};
   torch::nn::LayerNorm ln0_{nullptr}, ln_out_{nullptr};

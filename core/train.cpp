@@ -11,10 +11,12 @@
 
 #include "core/checkpoint.h"
 #include "core/device.h"
+#include "core/optimizer.h"
 #include "core/progress.h"
 #include "core/run_directory.h"
 #include "core/seed.h"
 #include "core/training_data.h"
+#include "kernels/cross_entropy.h"
 
 namespace goose::core {
 
@@ -30,34 +32,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-// AdamW over the model's parameter groups, each with its learning-rate multiplier.
-class Optimizer {
- public:
-  Optimizer(SequenceModel& model, const TrainConfig& c) {
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    for (auto& group : model.parameter_groups()) {
-      if (group.params.empty()) continue;
-      auto options = std::make_unique<torch::optim::AdamWOptions>(c.lr * group.lr_scale);
-      options->betas({c.beta1, c.beta2}).eps(c.adam_eps).weight_decay(group.weight_decay ? c.weight_decay : 0.0);
-      groups.emplace_back(std::move(group.params), std::move(options));
-      scales_.push_back(group.lr_scale);
-    }
-    torch::optim::AdamWOptions defaults(c.lr);
-    defaults.betas({c.beta1, c.beta2}).eps(c.adam_eps).weight_decay(0.0);
-    adamw_ = std::make_unique<torch::optim::AdamW>(std::move(groups), defaults);
-  }
-  void set_learning_rate(double lr) {
-    auto& groups = adamw_->param_groups();
-    for (size_t i = 0; i < groups.size(); ++i)
-      static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(lr * scales_[i]);
-  }
-  torch::optim::AdamW& adamw() { return *adamw_; }
-
- private:
-  std::unique_ptr<torch::optim::AdamW> adamw_;
-  std::vector<double> scales_;
-};
 
 struct Evaluation {
   LengthAccuracy validation;
@@ -145,6 +119,11 @@ nlohmann::json TrainResult::to_json() const {
           {"last", last.to_json()}};
 }
 
+torch::Tensor training_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return kernels::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+                                kIgnoreIndex);
+}
+
 double learning_rate(const TrainConfig& c, int64_t step) {
   if (step < c.warmup) return c.lr * double(step + 1) / double(c.warmup);
   const int64_t decay_steps = std::max<int64_t>(1, c.steps - c.warmup);
@@ -162,14 +141,14 @@ std::shared_ptr<SequenceModel> make_seeded_model(const ModelConfig& config, uint
 TrainResult train(SequenceModel& model, const BatchSource& source, const TrainConfig& config,
                   RunDirectory* dir, const TrainOptions& options) {
   validate(config);
-  Optimizer optimizer(model, config);
+  const auto optimizer = make_optimizer(model, config);
   TrainState state;
   if (dir != nullptr) dir->remove_temporaries();  // left by a writer killed mid-write
   if (dir != nullptr && dir->has_checkpoint()) {
-    state = load_checkpoint(dir->last_checkpoint(), model, &optimizer.adamw());
+    state = load_checkpoint(dir->last_checkpoint(), model, &optimizer->state());
     dir->truncate_metrics(state.step);
   } else if (dir != nullptr) {
-    save_checkpoint(dir->last_checkpoint(), model, &optimizer.adamw(), state);  // step 0 is a good checkpoint
+    save_checkpoint(dir->last_checkpoint(), model, &optimizer->state(), state);  // step 0 is a good checkpoint
   }
   const std::string kept = dir ? "; last good checkpoint kept at " + dir->last_checkpoint() : "";
 
@@ -188,25 +167,20 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
     const auto step_start = Clock::now();
     const Batch batch = to_device(data.batch(state.step), device);
     const double lr = learning_rate(config, state.step);
-    optimizer.set_learning_rate(lr);
-    optimizer.adamw().zero_grad();
+    optimizer->set_learning_rate(lr);
+    optimizer->zero_grad();
     torch::Tensor logits, loss;
     {
       AutocastScope autocast(bf16, device);
       logits = model.forward(batch.tokens);
-      loss = torch::nn::functional::cross_entropy(
-          logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), batch.targets.reshape({-1}),
-          torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+      loss = training_loss(logits.to(torch::kFloat), batch.targets);
     }
     const double loss_value = checked_loss(loss, config, state.step + 1, kept);
     loss.backward();
-    if (config.clip > 0) {
-      const double norm = torch::nn::utils::clip_grad_norm_(model.parameters(), config.clip);
-      if (!std::isfinite(norm))
-        throw TrainingDiverged(fmt::format("gradient norm became {} at step {}{}",
-                                           std::isnan(norm) ? "NaN" : "Inf", state.step + 1, kept));
-    }
-    optimizer.adamw().step();
+    const double norm = optimizer->clip_and_step(config.clip);
+    if (config.clip > 0 && !std::isfinite(norm))
+      throw TrainingDiverged(fmt::format("gradient norm became {} at step {}{}",
+                                         std::isnan(norm) ? "NaN" : "Inf", state.step + 1, kept));
     ++state.step;
 
     const double accuracy = count_accuracy(logits.detach(), batch.targets).token_accuracy();
@@ -224,7 +198,7 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
       if (val >= state.best_metric) {  // ties go to the later checkpoint
         state.best_metric = val;
         state.best_step = state.step;
-        if (dir) save_checkpoint(dir->best_checkpoint(), model, &optimizer.adamw(), state);
+        if (dir) save_checkpoint(dir->best_checkpoint(), model, &optimizer->state(), state);
         else best_blob = snapshot_weights(model);
       }
       if (config.target_acc > 0 && val >= config.target_acc) state.stopped_at_target = true;
@@ -243,7 +217,7 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
                              {"tokens", state.tokens},
                              {"wall_seconds", state.wall_seconds},
                              {"tokens_per_second", tokens_per_second}});
-        save_checkpoint(dir->last_checkpoint(), model, &optimizer.adamw(), state);
+        save_checkpoint(dir->last_checkpoint(), model, &optimizer->state(), state);
       }
       progress.evaluation(state.step, stats.mean_loss(), evaluation.validation, evaluation.lengths,
                           tokens_per_second);

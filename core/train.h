@@ -107,6 +107,11 @@ TrainResult train(SequenceModel& model, const BatchSource& source, const TrainCo
 // several threads get the same initial weights as when created alone.
 std::shared_ptr<SequenceModel> make_seeded_model(const ModelConfig& config, uint64_t seed);
 
+// The loss train() minimises: mean cross-entropy over the labelled positions of logits (B,T,K)
+// against targets (B,T) (kIgnoreIndex elsewhere); fused on the CPU for fp32 logits
+// (kernels/cross_entropy.h), LibTorch's cross_entropy otherwise.
+torch::Tensor training_loss(const torch::Tensor& logits, const torch::Tensor& targets);
+
 // Learning rate at step `step` (0-based): linear warm-up to lr, then cosine to
 // lr * min_lr_fraction at the last step.
 double learning_rate(const TrainConfig& config, int64_t step);

@@ -142,13 +142,16 @@ void expect_step_matches_forward(const ModelConfig& c, const std::string& what,
 }
 
 TEST(Models, StepMatchesForwardRwkv7) {
-  for (const char* rate : {"released", "relaxed", "stable"})
-    for (const char* decay : {"clamped", "unclamped"}) {
-      auto c = tiny("rwkv7");
-      c.rwkv_rate = rate;
-      c.rwkv_decay = decay;
-      expect_step_matches_forward(c, std::string("rwkv7 rate=") + rate + " decay=" + decay);
-    }
+  for (const char* kernel : {"cpu", "fused"})
+    for (const char* rate : {"released", "relaxed", "stable"})
+      for (const char* decay : {"clamped", "unclamped"}) {
+        auto c = tiny("rwkv7");
+        c.rwkv_rate = rate;
+        c.rwkv_decay = decay;
+        c.kernel = kernel;
+        expect_step_matches_forward(
+            c, std::string("rwkv7 kernel=") + kernel + " rate=" + rate + " decay=" + decay);
+      }
 }
 
 // The diagonal SSM's eigenvalue classes (core/dssm.h, DssmEigen).
@@ -368,12 +371,13 @@ TEST(Rwkv7, OfficialInitialisationIsOrthogonal) {
 
 // --- kernel choice ------------------------------------------------------------------------
 
-// Same parameters, kernel "reference" vs "cpu": outputs and every parameter gradient agree.
-void expect_kernels_agree(ModelConfig c, const std::string& what, double tol = 1e-5) {
+// Same parameters, kernel "reference" vs `kernel`: outputs and every parameter gradient agree.
+void expect_kernels_agree(ModelConfig c, const std::string& what, double tol = 1e-5,
+                          const std::string& kernel = "cpu") {
   c.kernel = "reference";
   auto ref = build(c, 12);
   perturb(*ref, 0.3, 13);
-  c.kernel = "cpu";
+  c.kernel = kernel;
   auto cpu = build(c, 99);
   {
     torch::NoGradGuard no_grad;
@@ -411,6 +415,15 @@ TEST(Models, KernelChoiceGivesSameOutputsAndGradientsRwkv7) {
     c.rwkv_decay = relaxed ? "unclamped" : "clamped";
     expect_kernels_agree(c, "rwkv7 relaxed=" + std::to_string(relaxed));
   }
+  // The fused time and channel mixes (kernels/rwkv7_mix.h) against the unfused chain with the
+  // reference recurrence, whole model, every knob combination.
+  for (const char* rate : {"released", "relaxed", "stable"})
+    for (const char* decay : {"clamped", "unclamped"}) {
+      auto c = tiny("rwkv7");
+      c.rwkv_rate = rate;
+      c.rwkv_decay = decay;
+      expect_kernels_agree(c, std::string("rwkv7 fused ") + rate + " " + decay, 1e-5, "fused");
+    }
 }
 
 TEST(Models, KernelChoiceGivesSameOutputsAndGradientsDssm) {
@@ -589,17 +602,50 @@ torch::Tensor rwkv7_oracle(const SequenceModel& model, const torch::Tensor& toke
 }
 
 TEST(Rwkv7, MatchesIndependentOracle) {
-  for (const char* rate : {"released", "relaxed", "stable"})
+  for (const char* kernel : {"cpu", "fused"})
+    for (const char* rate : {"released", "relaxed", "stable"})
+      for (const char* decay : {"clamped", "unclamped"}) {
+        auto c = tiny("rwkv7");
+        c.rwkv_rate = rate;
+        c.rwkv_decay = decay;
+        c.kernel = kernel;
+        auto model = build(c, 16);
+        perturb(*model, 0.3, 17);
+        auto tokens = random_tokens(2, 10, 18);
+        torch::NoGradGuard no_grad;
+        auto got = model->forward(tokens);
+        EXPECT_LE(rms_ratio(got, rwkv7_oracle(*model, tokens)), 1e-5)
+            << kernel << " " << rate << " " << decay;
+      }
+}
+
+// rates() records the same w, a and κ̂ through the fused op as through the unfused chain.
+TEST(Rwkv7, RatesAgreeBetweenFusedAndUnfused) {
+  for (const char* rate : {"released", "stable"})
     for (const char* decay : {"clamped", "unclamped"}) {
       auto c = tiny("rwkv7");
       c.rwkv_rate = rate;
       c.rwkv_decay = decay;
-      auto model = build(c, 16);
-      perturb(*model, 0.3, 17);
-      auto tokens = random_tokens(2, 10, 18);
-      torch::NoGradGuard no_grad;
-      auto got = model->forward(tokens);
-      EXPECT_LE(rms_ratio(got, rwkv7_oracle(*model, tokens)), 1e-5) << rate << " " << decay;
+      c.kernel = "fused";
+      auto fused = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 19));
+      perturb(*fused, 0.5, 20);
+      c.kernel = "cpu";
+      auto unfused = std::dynamic_pointer_cast<Rwkv7Model>(build(c, 21));
+      {
+        torch::NoGradGuard no_grad;
+        auto src = fused->named_parameters();
+        for (auto& p : unfused->named_parameters()) p.value().copy_(src[p.key()]);
+      }
+      const auto tokens = random_tokens(3, 9, 22);
+      const auto a = fused->rates(tokens), b = unfused->rates(tokens);
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t l = 0; l < a.size(); ++l) {
+        const std::string what = std::string(rate) + " " + decay + " layer " + std::to_string(l);
+        ASSERT_EQ(a[l].w.sizes(), b[l].w.sizes()) << what;
+        EXPECT_LE(rms_ratio(a[l].w, b[l].w), 1e-6) << what;
+        EXPECT_LE(rms_ratio(a[l].a, b[l].a), 1e-6) << what;
+        EXPECT_LE(rms_ratio(a[l].kk, b[l].kk), 1e-6) << what;
+      }
     }
 }
 
