@@ -13,5 +13,6 @@ int train_command(const Args& args);    // gooselab train                       
 int eval_command(const Args& args);     // gooselab eval                         (cli_train.cpp)
 int compare_command(const Args& args);  // gooselab compare: the main job        (cli_compare.cpp)
 int sweep_command(const Args& args);    // gooselab sweep plan|run|status|...    (cli_sweep.cpp)
+int construct_command(const Args& args);  // gooselab construct: hand-set weights (cli_construct.cpp)
 
 }  // namespace goose::experiments

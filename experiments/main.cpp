@@ -17,6 +17,7 @@ const char* kUsage =
     "  tasks list|show|sample|dfa   inspect and sample the built-in and user-defined tasks\n"
     "  train                        train one model on one task into a run directory\n"
     "  eval                         evaluate a trained run at any lengths\n"
+    "  construct                    hand-set RWKV-7 weights that compute a task exactly\n"
     "  compare                      the main job: every architecture on parity and S5\n"
     "  sweep plan|run|status|collect|slurm\n"
     "                               studies as files, on local cores or as Slurm job arrays\n"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (command == "eval") return eval_command(args);
     if (command == "compare") return compare_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "construct") return construct_command(args);
     std::cerr << "error: unknown command '" << command << "' (try: gooselab --help)\n";
     return 2;
   } catch (const std::invalid_argument& e) {
