@@ -122,9 +122,9 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
   model.eval();
   AccuracyCounts counts;
   int64_t done = 0;
-  for (uint64_t chunk = 0; done < count; ++chunk) {
+  for (uint64_t part = 0; done < count; ++part) {
     const int64_t size = std::min(batch_size, count - done);
-    const Batch batch = source.sample(size, min_len, max_len, mix_seed(seed, chunk));
+    const Batch batch = source.sample(size, min_len, max_len, mix_seed(seed, part));
     counts += evaluate_batch(model, batch, chunk).totals();
     done += size;
   }

@@ -65,7 +65,7 @@ nlohmann::json to_json(const LengthAccuracy& point);
 // positions, in sub-batches of at most max(1, kEvalAttentionEntries / positions²) sequences
 // (its attention scores grow with the square of the length), and throw std::invalid_argument
 // past that length instead of running out of memory.
-constexpr int64_t kEvalPositions = int64_t(1) << 16;
+constexpr int64_t kEvalPositions = int64_t(1) << 15;
 constexpr int64_t kMaxWholeSequence = 8192;
 constexpr int64_t kEvalAttentionEntries = int64_t(1) << 25;
 int64_t eval_chunk_positions(int64_t chunk, int64_t batch_size);  // resolves chunk = 0

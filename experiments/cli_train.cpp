@@ -126,7 +126,7 @@ int eval_command(const Args& args) {
       ("batch", po::value<int64_t>()->default_value(250), "sequences per forward pass")
       ("chunk", po::value<int64_t>()->default_value(0),
        "positions per forward pass of a recurrent model (rwkv7, dssm, lstm) on longer sequences, its state "
-       "carried between chunks, so memory stays bounded at any length; 0 = max(64, 65536 / batch)")
+       "carried between chunks, so memory stays bounded at any length; 0 = max(64, 32768 / batch)")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
       ("json", po::bool_switch(), "print JSON instead of a table")
       ("help,h", "show this help");

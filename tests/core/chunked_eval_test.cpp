@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lstm.h"
 #include "core/metrics.h"
 #include "core/model.h"
 
@@ -154,10 +155,48 @@ TEST(ChunkedEval, EvaluateRangeDoesNotDependOnTheChunk) {
     EXPECT_EQ(whole[i].sequence_accuracy, chunked[i].sequence_accuracy);
     EXPECT_EQ(whole[i].token_accuracy, automatic[i].token_accuracy);
   }
-  EXPECT_EQ(eval_chunk_positions(0, 250), 262);
+  EXPECT_EQ(eval_chunk_positions(0, 250), 131);
   EXPECT_EQ(eval_chunk_positions(0, 100000), 64);
   EXPECT_EQ(eval_chunk_positions(17, 250), 17);
   EXPECT_THROW(eval_chunk_positions(-1, 250), std::invalid_argument);
+}
+
+// A recurrent model that records the widest forward pass it was asked for.
+class WidestPass : public LstmModel {
+ public:
+  using LstmModel::LstmModel;
+  torch::Tensor forward(const torch::Tensor& tokens) override {
+    widest = std::max(widest, tokens.size(1));
+    return LstmModel::forward(tokens);
+  }
+  torch::Tensor forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) override {
+    widest = std::max(widest, tokens.size(1));
+    ++chunks;
+    return LstmModel::forward_from(tokens, state);
+  }
+  int64_t widest = 0, chunks = 0;
+};
+
+TEST(ChunkedEval, EvaluateRangeRunsChunksOfTheGivenLength) {
+  class FixedSource : public BatchSource {
+   public:
+    Batch sample(int64_t batch_size, int64_t, int64_t max_len, uint64_t seed) const override {
+      return random_batch(batch_size, max_len + 1, seed);
+    }
+    int64_t vocab_size() const override { return kVocab; }
+    int64_t num_classes() const override { return kClasses; }
+    double chance_accuracy(int64_t, int64_t) const override { return 1.0 / kClasses; }
+    std::string describe() const override { return "fixed"; }
+  } source;
+  torch::manual_seed(4);
+  WidestPass model(tiny("lstm"));
+  evaluate_range(model, source, 299, 299, 6, 3, 1, 64);  // 300 positions: 5 chunks per batch of 3
+  EXPECT_EQ(model.widest, 64);
+  EXPECT_EQ(model.chunks, 2 * 5);
+  model.widest = model.chunks = 0;
+  evaluate_range(model, source, 299, 299, 6, 3, 1, 0);  // automatic: 32768 / 3 positions, one pass
+  EXPECT_EQ(model.widest, 300);
+  EXPECT_EQ(model.chunks, 0);
 }
 
 TEST(ChunkedEval, TransformerRefusesChunksAndOverlongSequences) {
