@@ -130,12 +130,12 @@ RegularSizes sizes_for(const CoAutomaton& co, int64_t symbols, int64_t classes, 
   const int64_t n = co.n;
   int64_t with_points = 0;
   for (int x : co.class_point) with_points += x >= 0;
-  s.head_size = std::max<int64_t>({2 * n, symbols + 1, 2});
-  s.features = 1 + vocab + 2 + 2 * sign_heads + 2 * n + 2 * n * (symbols + 1) + 2 * (2 * n + 1) + n * n +
+  s.head_size = std::max<int64_t>({2 * n + 2, symbols + 1, 2});  // two buffers and R+, R−
+  s.features = 1 + vocab + 2 + 2 * sign_heads + 2 * n + 2 * n * (symbols + 1) + 2 * (2 * n + 3) + 2 + n * n +
                with_points * n + 2 * n + (classes + 1);
   double words = 0;
   for (int64_t i = 1; i <= n; ++i) words += power(double(symbols), i);
-  s.lookup_units = 2.0 * n * power(double(symbols), n) + power(double(symbols), n) + 1 + words + 2;
+  s.lookup_units = 2.0 * n * power(double(symbols), n) + power(double(symbols), n) + 1 + words + n + 3;
   const double units = std::max({s.lookup_units, double(2 * n), double(with_points * n * n + 1)});
   const double heads = std::max({double(2 * n), double(sign_heads), std::ceil(double(s.features) / double(s.head_size)),
                                  std::ceil(units / double(4 * s.head_size))});
@@ -282,7 +282,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
   m.dim = width;
   m.head_size = N;
   m.rwkv_rate = "relaxed";
-  m.rwkv_lora_a = std::max(vocab, 2 * n + 1);
+  m.rwkv_lora_a = std::max(vocab, 2 * n + 2);
 
   // Per-slot lookups, precomputed: the previous block's map P'_κ and the current block's images.
   const auto blocks = all_words(k, n);
@@ -320,15 +320,20 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
                  " heads (slot (τ-1) mod 2n replaced with a = 1, BOS fills every slot with a blank), read "
                  "back one slot per head; the channel mix looks up the copy of this slot, the previous "
                  "block's map P' and the current block's image of every class point"},
-      {"layer4", "execution: BOS writes f into two buffers of n coordinates; during block b slot i copies "
-                 "source coordinate P'_{b-1}(i) into target coordinate i (κ̂ = (e_T - e_S)/√2, a = 2 on T, "
-                 "w = 1); n heads read the source buffer; the channel mix returns f(C(x_c)) per class"},
+      {"layer4", "execution: one row over two buffers of n coordinates and two references R+ = 1, R- = -1 "
+                 "(written at BOS); block 0 copies f(x) from R+ or R- into buffer 0; during block b >= 1 slot i "
+                 "copies source coordinate P'_{b-1}(i) into target coordinate i (κ̂ = (e_T - e_S)/√2, a = 2 on "
+                 "T, w = 1); n heads read the source buffer (R± before anything is copied); the channel mix "
+                 "returns f(C(x_c)) per class"},
       {"sizes", {{"points", n}, {"symbols", k}, {"classes", classes}, {"features", sz.features},
                  {"lookup_units", sz.lookup_units}, {"sign_heads", n2}}},
-      {"exactness", "the copy's κ̂ has entries ±1/√2 from one detector's output through identical operations, "
-                    "a = 2σ(120 - 60) = 2 and w = 1 exactly; the ring buffer's replacement uses a = 2σ(0) = 1 "
-                    "exactly. Only the position phase rotates by irrational angles: its fp32 error grows "
-                    "linearly with length against a margin of " + std::to_string(orbit.margin)},
+      {"exactness", "every key of the execution row reads exactly two channels (+target, -source) fed by one "
+                    "detector, so κ̂ is exactly ±fl(1/√2) on the copy's two coordinates and exactly 0 elsewhere; "
+                    "a = 2σ(60) = 2, w = 1 exactly; values written at BOS are balanced by a channel that is 0 "
+                    "everywhere, so nothing is written after BOS; detectors output exactly 0 when they do not "
+                    "fire (a margin of 1/2); the ring buffer replaces with a = 2σ(0) = 1 exactly. Only the "
+                    "position phase rotates by irrational angles: its fp32 error grows linearly with length "
+                    "against a sign margin of " + std::to_string(orbit.margin)},
       {"deviations", nlohmann::json::array({"rwkv_rate relaxed: a = 2σ(·) reaches 2 (swaps, copies); with the "
                                             "released a = σ(·) the same weights average instead of copy",
                                             "the execution follows the co-automaton, not the DFA: RWKV-7's copy "
@@ -360,6 +365,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
     }
     const int64_t bos = token + core::kBosToken;
     auto sym = [&](int64_t a) { return token + core::kFirstSymbolToken + a; };
+    const int64_t zero = b.reserve_zero();  // balances the writes at BOS (rwkv7_builder.h)
     b.identity_layer_norm("ln0");
 
     // ---- layer 1: position parity --------------------------------------------------------
@@ -371,13 +377,15 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
       auto wk = b.att(0, "key.weight").accessor<float, 2>();
       wr[0][b.bias()] = 1.0f;
       wr[1][b.bias()] = -1.0f;
-      wk[0][bos] = 1.0f;
-      for (int64_t a = 0; a < k; ++a) {
-        wk[0][sym(a)] = 1.0f;
-        wk[1][sym(a)] = -1.0f;
-        rate(0, a, sym(a), {0, 1}, 2 * kSaturated);
+      // Row 1 is row 0 negated, so k_1 = −k_0 exactly: BOS writes (1, −1), a symbol swaps.
+      for (const int64_t sign : {1, -1}) {
+        const int64_t row = sign > 0 ? 0 : 1;
+        wk[row][bos] = float(sign);
+        wk[row][zero] = float(-sign);
+        for (int64_t a = 0; a < k; ++a) wk[row][sym(a)] = float(sign);
       }
-      b.sign_head(0, 0, bos, parity + 0, parity + 1);
+      for (int64_t a = 0; a < k; ++a) rate(0, a, sym(a), {0, 1}, 2 * kSaturated);
+      b.sign_head(0, 0, bos, parity + 0, parity + 1, zero);
     }
     b.identity_layer_norm("blocks.0.ln2");
 
@@ -397,7 +405,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
           wk[base + 0][parity + p] = float(orbit.d[p][0]);
           wk[base + 1][parity + p] = float(orbit.d[p][1]);
         }
-        b.sign_head(1, j, bos, sign[j] + 0, sign[j] + 1);
+        b.sign_head(1, j, bos, sign[j] + 0, sign[j] + 1, zero);
       }
       std::vector<int64_t> rotated;
       for (int64_t j = 0; j < n2; ++j) rotated.push_back(j * N), rotated.push_back(j * N + 1);
@@ -442,7 +450,10 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
       for (int64_t rho = 0; rho < period; ++rho) rate(2, rho, pos + rho, slot_channels[rho], kSaturated);
     }
     b.identity_layer_norm("blocks.2.ln2");
-    const int64_t tgt = b.add_group("target", period + 1), src = b.add_group("source", period + 1);
+    // Coordinates of the execution row: buffer 0 = 0..n−1, buffer 1 = n..2n−1, R+ = 2n, R− = 2n+1.
+    const int64_t coords = period + 2, ref_plus = period, ref_minus = period + 1;
+    const int64_t tgt = b.add_group("target", coords + 1), src = b.add_group("source", coords + 1);
+    const int64_t first = b.add_group("first", 2);  // 0: in block 0 (not BOS), 1: otherwise
     std::vector<int64_t> table(n);
     for (int64_t y = 0; y < n; ++y) table[y] = b.add_group("table" + std::to_string(y), n);
     std::vector<int64_t> image(classes, -1);
@@ -451,27 +462,42 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
     {
       MlpBuilder mlp(b, 2);
       const int64_t one = mlp.bias_unit();
-      mlp.output(one, tgt + period);
-      mlp.output(one, src + period);
+      mlp.output(one, tgt + coords);
+      mlp.output(one, src + coords);
+      auto copy = [&](int64_t u, int64_t target, int64_t source) {
+        mlp.output(u, tgt + target);
+        mlp.output(u, src + source);
+        mlp.output(u, tgt + coords, -1.0);
+        mlp.output(u, src + coords, -1.0);
+      };
+      const int64_t at_bos = mlp.unit({{bos}});
+      copy(at_bos, ref_plus, ref_minus);  // BOS writes the key e_R+ − e_R−: the row R+ = 1, R− = −1
+      std::vector<std::vector<int64_t>> blank;
+      for (int64_t j = 0; j < n; ++j) blank.push_back({prev[j] + k});
+      const int64_t no_previous = mlp.unit({{prev[0] + k}});  // BOS or block 0
+      mlp.output(no_previous, first + 0);
+      mlp.output(at_bos, first + 0, -1.0);
+      mlp.output(one, first + 1);
+      mlp.output(no_previous, first + 1, -1.0);
+      mlp.output(at_bos, first + 1);
+      for (int64_t rho = 0; rho < period; ++rho) {  // block 0 fills buffer 0 with f from R±
+        if (block_parity(rho) != 0) continue;
+        const int64_t i = slot_of(rho);
+        copy(mlp.unit({{pos + rho}, {prev[0] + k}}), i, co.value[i] ? ref_plus : ref_minus);
+      }
       for (const auto& block : blocks) {  // the copy of slot i in block b, from block b − 1's content
         std::vector<std::vector<int64_t>> content;
         for (int64_t j = 0; j < n; ++j) content.push_back({prev[j] + block[j]});
         for (int64_t rho = 0; rho < period; ++rho) {
           auto conditions = content;
           conditions.push_back({pos + rho});
-          const int64_t u = mlp.unit(conditions);
           const int64_t i = slot_of(rho), beta = block_parity(rho);
-          mlp.output(u, tgt + beta * n + i);
-          mlp.output(u, src + (1 - beta) * n + co.compose(block, int(i)));
-          mlp.output(u, tgt + period, -1.0);
-          mlp.output(u, src + period, -1.0);
+          copy(mlp.unit(conditions), beta * n + i, (1 - beta) * n + co.compose(block, int(i)));
         }
         const int64_t u = mlp.unit(content);  // the previous block's map P'
         for (int64_t y = 0; y < n; ++y) mlp.output(u, table[y] + co.compose(block, int(y)));
       }
       {
-        std::vector<std::vector<int64_t>> blank;
-        for (int64_t j = 0; j < n; ++j) blank.push_back({prev[j] + k});
         const int64_t u = mlp.unit(blank);  // block 0: no previous block, P' = identity
         for (int64_t y = 0; y < n; ++y) mlp.output(u, table[y] + y);
       }
@@ -487,9 +513,8 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
             if (image[c] >= 0) mlp.output(u, image[c] + co.compose(word, co.class_point[c]));
         }
       }
-      const int64_t u = mlp.unit({{bos}});  // BOS: the empty word
-      for (int64_t c = 0; c < classes; ++c)
-        if (image[c] >= 0) mlp.output(u, image[c] + co.class_point[c]);
+      for (int64_t c = 0; c < classes; ++c)  // BOS: the empty word
+        if (image[c] >= 0) mlp.output(at_bos, image[c] + co.class_point[c]);
     }
 
     // ---- layer 4: execution and readout -------------------------------------------------------
@@ -502,19 +527,24 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
       auto wk = b.att(3, "key.weight").accessor<float, 2>();
       for (int64_t x = 0; x < n; ++x) {
         const int64_t base = x * N;
-        for (int64_t y = 0; y < n; ++y) {  // BOS writes the row (f, f)
-          const float f = co.value[y] ? 1.0f : -1.0f;
-          wk[base + y][bos] = f;
-          wk[base + n + y][bos] = f;
-        }
-        for (int64_t t = 0; t < period; ++t) {
-          wk[base + t][tgt + t] = 1.0f;  // one detector feeds both: k_T = −k_S exactly
+        // Every coordinate's key reads exactly two channels, +target and −source: at every step
+        // k_T = fl(h − z) and k_S = fl(z − h) = −k_T exactly (h the detector's output, z what a
+        // 0 becomes in the LayerNorm), and every other coordinate gets fl(z − z) = 0. So κ̂ is
+        // exactly ±fl(1/√2) on T and S and 0 elsewhere, whatever order the product sums in.
+        for (int64_t t = 0; t < coords; ++t) {
+          wk[base + t][tgt + t] = 1.0f;
           wk[base + t][src + t] = -1.0f;
         }
+        // The source buffer at x; at BOS and in block 0 (nothing copied yet) R+ or R− = f(x).
+        const int64_t ref = co.value[x] ? ref_plus : ref_minus;
         for (int64_t rho = 0; rho < period; ++rho) wr[base + (1 - block_parity(rho)) * n + x][pos + rho] = 1.0f;
-        b.sign_head(3, x, bos, bit[x] + 1, bit[x] + 0);
+        wr[base + ref][bos] += 1.0f;
+        wr[base + 0 * n + x][bos] -= 1.0f;  // BOS has phase 0, whose source is buffer 0
+        wr[base + ref][first + 0] += 1.0f;
+        wr[base + 1 * n + x][first + 0] -= 1.0f;  // block 0's source is buffer 1
+        b.sign_head(3, x, bos, bit[x] + 1, bit[x] + 0, zero);  // the value is exactly 0 after BOS
       }
-      for (int64_t t = 0; t < period; ++t) {
+      for (int64_t t = 0; t < coords; ++t) {
         std::vector<int64_t> channels;
         for (int64_t x = 0; x < n; ++x) channels.push_back(x * N + t);
         rate(3, t, tgt + t, channels, 2 * kSaturated);

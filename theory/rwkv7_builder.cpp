@@ -39,6 +39,11 @@ int64_t Rwkv7Builder::add_group(const std::string& name, int64_t size) {
   return groups_[name].first;
 }
 
+int64_t Rwkv7Builder::reserve_zero() {
+  if (used_ + 1 > dim_) throw std::logic_error("construction: no channel left for a zero channel");
+  return used_++;
+}
+
 int64_t Rwkv7Builder::channel(const std::string& group, int64_t index) const {
   const auto it = groups_.find(group);
   if (it == groups_.end()) throw std::logic_error("construction: no residual group '" + group + "'");
@@ -105,7 +110,8 @@ void Rwkv7Builder::neutral_block(int64_t layer) {
   ffn(layer, "value.weight").zero_();
 }
 
-void Rwkv7Builder::sign_head(int64_t layer, int64_t head, int64_t write_feature, int64_t on, int64_t off) {
+void Rwkv7Builder::sign_head(int64_t layer, int64_t head, int64_t write_feature, int64_t on, int64_t off,
+                             int64_t balance) {
   torch::NoGradGuard no_grad;
   const int64_t N = head_size_, base = head * N;
   if (N < 2) throw std::logic_error("construction: a sign head needs head size >= 2");
@@ -121,6 +127,7 @@ void Rwkv7Builder::sign_head(int64_t layer, int64_t head, int64_t write_feature,
   auto gn_b = att(layer, "ln_x.bias").accessor<float, 1>();
   for (int64_t i = 0; i < N; ++i) {
     value[base + i][write_feature] = float(kSignValue * p[i]);
+    if (balance >= 0) value[base + i][balance] = float(-kSignValue * p[i]);
     gn_w[base + i] = 1.0f;
     gn_b[base + i] = 1.0f;
     const double q = p[i] / std_p;  // GroupNorm's output direction; Σq = 0, Σq² = N
@@ -163,7 +170,7 @@ int64_t MlpBuilder::unit(const std::vector<std::vector<int64_t>>& conditions) {
   const int64_t u = used_++;
   for (const auto& condition : conditions)
     for (const int64_t ch : condition) key[u][ch] += 1.0f;
-  key[u][builder_.bias()] += conditions.empty() ? 1.0f : -float(conditions.size() - 1);
+  key[u][builder_.bias()] += 0.5f - float(conditions.size());  // −(m − ½); the bias unit: +½
   return u;
 }
 
@@ -174,7 +181,7 @@ int64_t MlpBuilder::bias_unit() {
 
 void MlpBuilder::output(int64_t unit, int64_t channel, double weight) {
   torch::NoGradGuard no_grad;
-  value_.accessor<float, 2>()[channel][unit] += float(weight);
+  value_.accessor<float, 2>()[channel][unit] += float(4.0 * weight);  // a firing unit is 1/4
 }
 
 }  // namespace goose::theory

@@ -33,6 +33,11 @@ class Rwkv7Builder {
   // channel of each group is 1 and the rest are 0, so the stream's mean and variance are the
   // same at every position. The first group is "bias", one channel that is always 1.
   int64_t add_group(const std::string& name, int64_t size);  // first channel; throws when C is full
+  // A channel that nothing ever writes: 0 at every position before each LayerNorm, so after it
+  // exactly the value every other 0 becomes (the same arithmetic on the same input). A weight
+  // w on a feature channel balanced by −w on this one contributes exactly 0 where the feature
+  // is 0, instead of w times the LayerNorm's rounding remainder. Not a group (it is never 1).
+  int64_t reserve_zero();
   int64_t channel(const std::string& group, int64_t index) const;
   int64_t group_size(const std::string& group) const;
   int64_t groups() const { return static_cast<int64_t>(order_.size()); }
@@ -61,7 +66,10 @@ class Rwkv7Builder {
   // GroupNorm turns that into ±p/std(p) + 𝟙 (γ = 1, β = 𝟙, which is orthogonal to p), and
   // the output projection sends it to channel `on` as 1 for + and 0 for −, and to `off` (when
   // ≥ 0) as the complement: a magnitude GroupNorm would erase becomes a one-hot it cannot.
-  void sign_head(int64_t layer, int64_t head, int64_t write_feature, int64_t on, int64_t off);
+  // `balance` ≥ 0: the write is balanced by that zero channel (reserve_zero), so the value is
+  // exactly 0 wherever `write_feature` is 0.
+  void sign_head(int64_t layer, int64_t head, int64_t write_feature, int64_t on, int64_t off,
+                 int64_t balance = -1);
   // A one-hot head's output is c·e_i for some i < size and c > 0 the same at every position:
   // GroupNorm γ = √(1/N - 1/N²), β = 1/N maps it to e_i, copied to channels first + i.
   void one_hot_head(int64_t layer, int64_t head, int64_t size, int64_t first_channel);
@@ -78,10 +86,12 @@ class Rwkv7Builder {
   std::vector<std::string> order_;
 };
 
-// One channel mix as a bank of detectors: a hidden unit fires 1 exactly when all of its
-// conditions hold, else 0; each condition is a set of residual channels whose sum is 1 when
-// it holds and 0 when not (one channel of a one-hot group, or several of the same group).
-// pre = Σ_conditions Σ_channels x - (m - 1)·x_bias, unit = relu(pre)² ∈ {0, 1}.
+// One channel mix as a bank of detectors: a hidden unit fires when all of its m conditions
+// hold; each condition is a set of residual channels whose sum is 1 when it holds and 0 when
+// not (one channel of a one-hot group, or several of the same group).
+// pre = Σ_conditions Σ_channels x − (m − ½)·x_bias, unit = relu(pre)², 1/4 when all hold and
+// exactly 0 otherwise (pre ≤ −½ up to rounding); outputs are weighted ×4, so a firing unit
+// adds its weight and the others add exactly nothing.
 class MlpBuilder {
  public:
   MlpBuilder(Rwkv7Builder& builder, int64_t layer);
