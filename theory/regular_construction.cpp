@@ -283,6 +283,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
   m.head_size = N;
   m.rwkv_rate = "relaxed";
   m.rwkv_lora_a = std::max(vocab, 2 * n + 2);
+  m.rwkv_init = "simple";  // every weight is set by hand; the cheaper initialisation is overwritten
 
   // Per-slot lookups, precomputed: the previous block's map P'_κ and the current block's images.
   const auto blocks = all_words(k, n);

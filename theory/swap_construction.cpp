@@ -114,6 +114,7 @@ ConstructionPlan swap_construction(const tasks::Task& task, tasks::Objective obj
   m.head_size = n;
   m.rwkv_rate = "relaxed";
   m.rwkv_lora_a = vocab;
+  m.rwkv_init = "simple";  // every weight is set by hand; the cheaper initialisation is overwritten
 
   nlohmann::json inputs = nlohmann::json::array();
   for (int a = 0; a < task.num_symbols(); ++a) {
