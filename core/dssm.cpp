@@ -200,6 +200,14 @@ torch::Tensor DssmModel::step(const torch::Tensor& token, std::vector<torch::Ten
   return run(token.unsqueeze(1), &state).squeeze(1);
 }
 
+torch::Tensor DssmModel::forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) {
+  check_tokens(tokens, 2);
+  if (static_cast<int64_t>(state.size()) != 2 * config_.layers)
+    throw std::invalid_argument("dssm forward_from: state has " + std::to_string(state.size()) +
+                                " tensors, expected " + std::to_string(2 * config_.layers));
+  return run(tokens, &state);
+}
+
 int64_t DssmModel::state_floats() const {
   const int64_t D = config_.dssm_expand * config_.dim;
   return config_.layers * (D * config_.dssm_state * state_components() +

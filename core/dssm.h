@@ -91,6 +91,7 @@ class DssmModel : public SequenceModel {
   bool has_step() const override { return true; }
   std::vector<torch::Tensor> initial_state(int64_t batch) override;
   torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
+  torch::Tensor forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) override;
   int64_t state_floats() const override;
 
   // Per layer, the eigenvalues of the diagonal transition at every position of tokens (B,T).

@@ -65,4 +65,15 @@ std::vector<torch::Tensor> LstmModel::forget_gates(const torch::Tensor& tokens) 
   return gates;
 }
 
+torch::Tensor LstmModel::forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) {
+  check_tokens(tokens, 2);
+  if (state.size() != 2)
+    throw std::invalid_argument("lstm forward_from: state has " + std::to_string(state.size()) +
+                                " tensors, expected 2 (h, c)");
+  auto [out, hc] = lstm_(emb_(tokens), std::make_tuple(state[0], state[1]));
+  state[0] = std::get<0>(hc);
+  state[1] = std::get<1>(hc);
+  return head_(ln_out_(out));
+}
+
 }  // namespace goose::core

@@ -19,6 +19,7 @@ class LstmModel : public SequenceModel {
   bool has_step() const override { return true; }
   std::vector<torch::Tensor> initial_state(int64_t batch) override;
   torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
+  torch::Tensor forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) override;
   int64_t state_floats() const override { return 2 * config_.layers * config_.dim; }
 
   // Each layer's forget gate σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf) at every position,

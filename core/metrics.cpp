@@ -2,6 +2,8 @@
 #include "core/metrics.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "core/device.h"
 
@@ -24,21 +26,72 @@ AccuracyCounts& AccuracyCounts::operator+=(const AccuracyCounts& other) {
 }
 
 AccuracyCounts count_accuracy(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return count_per_sequence(logits, targets).totals();
+}
+
+SequenceCounts count_per_sequence(const torch::Tensor& logits, const torch::Tensor& targets) {
   TORCH_CHECK(logits.dim() == 3 && targets.dim() == 2 && logits.size(0) == targets.size(0) &&
                   logits.size(1) == targets.size(1),
               "count_accuracy: logits (B,T,C) and targets (B,T) expected");
   const torch::Tensor predictions = logits.argmax(-1);
   const torch::Tensor labelled = targets.ne(kIgnoreIndex);
   const torch::Tensor correct = predictions.eq(targets).logical_and(labelled);
-  const torch::Tensor labelled_per_seq = labelled.sum(1);
-  const torch::Tensor correct_per_seq = correct.sum(1);
-  const torch::Tensor has_labels = labelled_per_seq.gt(0);
+  return {correct.sum(1).to(torch::kInt64), labelled.sum(1).to(torch::kInt64)};
+}
+
+SequenceCounts& SequenceCounts::operator+=(const SequenceCounts& other) {
+  if (!correct.defined()) return *this = other;
+  correct = correct + other.correct;
+  labelled = labelled + other.labelled;
+  return *this;
+}
+
+AccuracyCounts SequenceCounts::totals() const {
   AccuracyCounts counts;
+  if (!correct.defined()) return counts;
+  const torch::Tensor has_labels = labelled.gt(0);
   counts.correct_tokens = correct.sum().item<int64_t>();
   counts.labelled_tokens = labelled.sum().item<int64_t>();
   counts.sequences = has_labels.sum().item<int64_t>();
-  counts.correct_sequences =
-      correct_per_seq.eq(labelled_per_seq).logical_and(has_labels).sum().item<int64_t>();
+  counts.correct_sequences = correct.eq(labelled).logical_and(has_labels).sum().item<int64_t>();
+  return counts;
+}
+
+int64_t eval_chunk_positions(int64_t chunk, int64_t batch_size) {
+  if (chunk < 0) throw std::invalid_argument("evaluation chunk must be >= 0 (0 = automatic), got " + std::to_string(chunk));
+  if (chunk > 0) return chunk;
+  return std::max<int64_t>(64, kEvalPositions / std::max<int64_t>(1, batch_size));
+}
+
+SequenceCounts evaluate_batch(SequenceModel& model, const Batch& batch, int64_t chunk) {
+  const int64_t B = batch.tokens.size(0), T = batch.tokens.size(1);
+  if (!model.has_step()) {
+    if (T > kMaxWholeSequence)
+      throw std::invalid_argument("model '" + model.config().arch + "' cannot evaluate " + std::to_string(T) +
+                                  " positions: it has no recurrent state to evaluate in chunks, and its attention "
+                                  "grows with the square of the length (at most " +
+                                  std::to_string(kMaxWholeSequence) + " positions, BOS included)");
+    const int64_t rows = std::max<int64_t>(1, kEvalAttentionEntries / (T * T));
+    if (B <= rows) return count_per_sequence(model.forward(batch.tokens), batch.targets);
+    std::vector<torch::Tensor> correct, labelled;
+    for (int64_t start = 0; start < B; start += rows) {
+      const int64_t end = std::min(B, start + rows);
+      const SequenceCounts part = count_per_sequence(model.forward(batch.tokens.slice(0, start, end)),
+                                                     batch.targets.slice(0, start, end));
+      correct.push_back(part.correct);
+      labelled.push_back(part.labelled);
+    }
+    return {torch::cat(correct), torch::cat(labelled)};
+  }
+  chunk = eval_chunk_positions(chunk, B);
+  if (T <= chunk) return count_per_sequence(model.forward(batch.tokens), batch.targets);
+  std::vector<torch::Tensor> state = model.initial_state(B);
+  SequenceCounts counts;
+  for (int64_t start = 0; start < T; start += chunk) {
+    const int64_t end = std::min(T, start + chunk);
+    const torch::Tensor logits = model.forward_from(batch.tokens.slice(1, start, end), state);
+    counts += count_per_sequence(logits, batch.targets.slice(1, start, end));
+  }
   return counts;
 }
 
@@ -64,16 +117,18 @@ nlohmann::json to_json(const LengthAccuracy& point) {
 }
 
 LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, int64_t min_len,
-                              int64_t max_len, int64_t count, int64_t batch_size, uint64_t seed) {
+                              int64_t max_len, int64_t count, int64_t batch_size, uint64_t seed,
+                              int64_t chunk) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
   AccuracyCounts counts;
   int64_t done = 0;
-  for (uint64_t chunk = 0; done < count; ++chunk) {
+  for (uint64_t part = 0; done < count; ++part) {
     const int64_t size = std::min(batch_size, count - done);
-    const Batch batch = to_device(source.sample(size, min_len, max_len, mix_seed(seed, chunk)), model.device());
-    counts += count_accuracy(model.forward(batch.tokens), batch.targets);
+    const Batch batch =
+        to_device(source.sample(size, min_len, max_len, mix_seed(seed, part)), model.device());
+    counts += evaluate_batch(model, batch, chunk).totals();
     done += size;
   }
   model.train(was_training);
@@ -90,11 +145,11 @@ LengthAccuracy evaluate_range(SequenceModel& model, const BatchSource& source, i
 
 std::vector<LengthAccuracy> evaluate_lengths(SequenceModel& model, const BatchSource& source,
                                              const std::vector<int64_t>& lengths, int64_t count,
-                                             int64_t batch_size, uint64_t seed) {
+                                             int64_t batch_size, uint64_t seed, int64_t chunk) {
   std::vector<LengthAccuracy> points;
   for (const int64_t length : lengths) {
     points.push_back(evaluate_range(model, source, length, length, count, batch_size,
-                                    mix_seed(seed, uint64_t(length))));
+                                    mix_seed(seed, uint64_t(length)), chunk));
   }
   return points;
 }

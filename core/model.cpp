@@ -19,6 +19,12 @@ torch::Tensor SequenceModel::step(const torch::Tensor& token, std::vector<torch:
                               "' has no step mode (only rwkv7, dssm and lstm do)");
 }
 
+torch::Tensor SequenceModel::forward_from(const torch::Tensor& tokens,
+                                          std::vector<torch::Tensor>& state) {
+  throw std::invalid_argument("model '" + config_.arch +
+                              "' has no recurrent state to carry between chunks (only rwkv7, dssm and lstm do)");
+}
+
 void SequenceModel::check_tokens(const torch::Tensor& tokens, int64_t dims) const {
   const std::string who = config_.arch + (dims == 2 ? " forward" : " step");
   if (!tokens.defined() || tokens.dim() != dims || tokens.scalar_type() != torch::kLong)

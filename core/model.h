@@ -84,6 +84,12 @@ class SequenceModel : public torch::nn::Module {
   virtual bool has_step() const { return false; }
   virtual std::vector<torch::Tensor> initial_state(int64_t batch) { return {}; }
   virtual torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state);
+  // Chunked form of forward() for recurrent models: tokens (B,T) continuing from `state`
+  // (initial_state(B) before the first chunk), logits (B,T,num_classes); `state` becomes the
+  // state after the last position. Consecutive chunks give forward()'s logits on their
+  // concatenation (within fp32 rounding), so memory need not grow with the sequence length.
+  // Models without a recurrent state (the Transformer) throw std::invalid_argument.
+  virtual torch::Tensor forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state);
 
   // Floats carried between tokens per sequence (for Transformers: per token of context).
   virtual int64_t state_floats() const = 0;

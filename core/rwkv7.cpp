@@ -356,6 +356,14 @@ torch::Tensor Rwkv7Model::step(const torch::Tensor& token, std::vector<torch::Te
   return run(token.unsqueeze(1), &state).squeeze(1);
 }
 
+torch::Tensor Rwkv7Model::forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) {
+  check_tokens(tokens, 2);
+  if (static_cast<int64_t>(state.size()) != 3 * config_.layers)
+    throw std::invalid_argument("rwkv7 forward_from: state has " + std::to_string(state.size()) +
+                                " tensors, expected " + std::to_string(3 * config_.layers));
+  return run(tokens, &state);
+}
+
 int64_t Rwkv7Model::state_floats() const {
   const int64_t C = config_.dim, N = config_.head_size;
   return config_.layers * ((C / N) * N * N + 2 * C);

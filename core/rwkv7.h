@@ -113,6 +113,7 @@ class Rwkv7Model : public SequenceModel {
   bool has_step() const override { return true; }
   std::vector<torch::Tensor> initial_state(int64_t batch) override;
   torch::Tensor step(const torch::Tensor& token, std::vector<torch::Tensor>& state) override;
+  torch::Tensor forward_from(const torch::Tensor& tokens, std::vector<torch::Tensor>& state) override;
   // layers·(H·N² + 2·C)
   int64_t state_floats() const override;
   // Decay on the matrices and the embedding; w0 at twice the learning rate (official optimiser).

@@ -132,6 +132,9 @@ int eval_command(const Args& args) {
       ("checkpoint", po::value<std::string>()->default_value("best"), "best | last (best falls back to last)")
       ("seed", po::value<std::string>()->default_value("20261126"), "seed of the evaluation data (a non-negative integer)")
       ("batch", po::value<int64_t>()->default_value(250), "sequences per forward pass")
+      ("chunk", po::value<int64_t>()->default_value(0),
+       "positions per forward pass of a recurrent model (rwkv7, dssm, lstm) on longer sequences, its state "
+       "carried between chunks, so memory stays bounded at any length; 0 = max(64, 32768 / batch)")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto (a checkpoint loads on either)")
       ("json", po::bool_switch(), "print JSON instead of a table")
@@ -139,7 +142,9 @@ int eval_command(const Args& args) {
   if (wants_help(args)) {
     std::cout << help_text("gooselab eval --run DIR --lengths LIST [options]",
                            "Evaluates a trained run's checkpoint on fresh seeded data: token and sequence\n"
-                           "accuracy per length, including lengths far beyond training. Runs written by\n"
+                           "accuracy per length, including lengths far beyond training. Recurrent models\n"
+                           "evaluate long sequences in chunks (--chunk), so memory does not grow with the\n"
+                           "length; the Transformer evaluates at most 8192 positions. Runs written by\n"
                            "older gooselab versions (config.json with \"options\") are converted and load too.",
                            options, "gooselab eval --run runs/parity-lstm --lengths 40,256,1024 --count 500");
     return 0;
@@ -154,6 +159,8 @@ int eval_command(const Args& args) {
   const int64_t batch = vm["batch"].as<int64_t>();
   if (count <= 0) throw std::invalid_argument("eval: --count must be positive (got " + std::to_string(count) + ")");
   if (batch <= 0) throw std::invalid_argument("eval: --batch must be positive (got " + std::to_string(batch) + ")");
+  const int64_t chunk = vm["chunk"].as<int64_t>();
+  if (chunk < 0) throw std::invalid_argument("eval: --chunk must be >= 0, 0 = automatic (got " + std::to_string(chunk) + ")");
   const std::string which = vm["checkpoint"].as<std::string>();
   if (which != "best" && which != "last") throw std::invalid_argument("eval: --checkpoint must be best or last (got '" + which + "')");
   const int threads = vm["threads"].as<int>();
@@ -180,12 +187,13 @@ int eval_command(const Args& args) {
                                             stored.config.task.task, run.model->config().vocab_size,
                                             run.model->config().num_classes, trained_task, stored_vocab, stored_classes));
   const core::TrainState state = core::load_checkpoint(checkpoint, *run.model, nullptr);
-  const auto points = core::evaluate_lengths(*run.model, *run.source, lengths, count, batch, seed);
+  const auto points = core::evaluate_lengths(*run.model, *run.source, lengths, count, batch, seed, chunk);
 
   if (vm["json"].as<bool>()) {
     nlohmann::json out = {{"run", run_path}, {"run_id", core::run_id(stored.config)}, {"variant", stored.variant},
                           {"task", stored.config.task.task}, {"checkpoint", checkpoint}, {"step", state.step},
-                          {"count", count}, {"seed", seed}};
+                          {"count", count}, {"seed", seed},
+                          {"chunk", core::eval_chunk_positions(chunk, batch)}};
     nlohmann::json list = nlohmann::json::array();
     for (const auto& point : points) list.push_back(core::to_json(point));
     out["lengths"] = list;

@@ -15,5 +15,6 @@ int compare_command(const Args& args);  // gooselab compare: the main job       
 int sweep_command(const Args& args);    // gooselab sweep plan|run|status|...    (cli_sweep.cpp)
 int inspect_command(const Args& args);  // gooselab inspect                      (cli_inspect.cpp)
 int report_command(const Args& args);   // gooselab report STUDY_DIR... --out DIR (cli_report.cpp)
+int construct_command(const Args& args);  // gooselab construct: hand-set weights (cli_construct.cpp)
 
 }  // namespace goose::experiments

@@ -18,6 +18,7 @@ const char* kUsage =
     "  train                        train one model on one task into a run directory\n"
     "  eval                         evaluate a trained run at any lengths\n"
     "  inspect                      what a trained model does: eigenvalues, state norms, gates\n"
+    "  construct                    hand-set RWKV-7 weights that compute a task exactly\n"
     "  compare                      the main job: every architecture on parity and S5\n"
     "  report                       the reproduction report (paper/REPORT.md) from sweeps\n"
     "  sweep plan|run|status|collect|slurm\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     if (command == "sweep") return sweep_command(args);
     if (command == "inspect") return inspect_command(args);
     if (command == "report") return report_command(args);
+    if (command == "construct") return construct_command(args);
     std::cerr << "error: unknown command '" << command << "' (try: gooselab --help)\n";
     return 2;
   } catch (const std::invalid_argument& e) {

@@ -1,0 +1,60 @@
+"""plot_constructions.py on a fixture: series from file names, the larger sample per length,
+the markdown table's verdicts (longest perfect length before the first failure, the released
+rate's first failing length, layers and width from construction.json), results.csv's best
+variant, and errors for empty input."""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import plot_constructions as pc  # noqa: E402
+
+FIXTURE = os.path.join(HERE, "fixtures", "constructions")
+
+
+def run(tmp_path, *extra):
+    os.chdir(ROOT)  # construction.json paths in the fixture are relative to the repository
+    png, md = tmp_path / "c.png", tmp_path / "c.md"
+    code = pc.main(["plot", os.path.join(FIXTURE, "eval"), str(png), "--table", str(md), *extra])
+    return code, png, md
+
+
+def test_series_names():
+    assert pc.series_of("x/s5-relaxed-100000.json") == ("s5", "relaxed")
+    assert pc.series_of("parity-swap-released-curve.json") == ("parity-swap", "released")
+    assert pc.series_of("trained-s5-curve.json") == ("trained-s5", "trained")
+
+
+def test_larger_sample_wins_and_non_evals_are_skipped():
+    evals = pc.load_evals(os.path.join(FIXTURE, "eval"))
+    s5 = evals["group:S5@transpositions"][("s5", "relaxed")]["points"]
+    assert s5[256] == (1.0, 100)  # not the 10-string 0.5 from s5-relaxed-1000.json
+    assert s5[100000] == (1.0, 1000)
+    assert set(evals) == {"group:S5@transpositions", "parity"}
+
+
+def test_figure_and_table(tmp_path):
+    code, png, md = run(tmp_path, "--trained", os.path.join(FIXTURE, "results.csv"))
+    assert code == 0
+    assert png.stat().st_size > 10000
+    rows = {line.split("|")[1].strip(): line for line in md.read_text().splitlines()[2:]}
+    s5 = [c.strip() for c in rows["s5"].split("|")]
+    assert s5[3:7] == ["swap", "1", "100", "100000 (1000)"]
+    assert s5[8] == "4"  # the released rate is first below 1 at length 4
+    parity = [c.strip() for c in rows["parity"].split("|")]
+    assert parity[6] == "1000 (100)"  # 10000 failed, so 100000's 1.0 does not count
+    assert parity[7] == "1000 (100), 10000 (100), 100000 (20)"
+
+
+def test_best_trained_variant():
+    curves = pc.load_trained_csv(os.path.join(FIXTURE, "results.csv"))
+    variant, curve = pc.best_variant(curves["parity"])
+    assert variant == "lstm"
+    assert curve == {64: 1.0, 256: 1.0}  # the range row is skipped, the better run kept
+
+
+def test_empty_input_is_an_error(tmp_path):
+    assert pc.main(["plot", str(tmp_path), str(tmp_path / "x.png")]) == 2
+    assert pc.main(["plot", os.path.join(FIXTURE, "eval"), str(tmp_path / "x.png"), "--tasks", "tomita:9"]) == 2
