@@ -138,117 +138,169 @@ std::shared_ptr<SequenceModel> make_seeded_model(const ModelConfig& config, uint
   return make_model(config);
 }
 
+namespace {
+
+// One call of train(): the run's objects and its loop state. Each part is one method: open
+// (fresh or resumed), one optimiser step, the periodic evaluation with its writes, the final
+// report.
+class TrainingRun {
+ public:
+  TrainingRun(SequenceModel& model, const BatchSource& source, const TrainConfig& config,
+              RunDirectory* dir, const TrainOptions& options)
+      : model_(model), source_(source), config_(config), dir_(dir), options_(options),
+        optimizer_(make_optimizer(model, config)), data_(source, config),
+        device_(model.device()), bf16_(config.precision == "bf16"),
+        progress_(options.progress, options.label, config.steps) {}
+
+  TrainResult run() {
+    open();
+    session_start_ = Clock::now();
+    wall_before_ = state_.wall_seconds;
+    model_.train();
+    while (state_.step < config_.steps && !state_.stopped_at_target) {
+      const double lr = learning_rate(config_, state_.step);
+      step(lr);
+      if (state_.step % config_.eval_every == 0 || state_.step == config_.steps) evaluate(lr);
+      if (options_.interrupt_after > 0 && state_.step >= options_.interrupt_after) {
+        result_.steps = state_.step;
+        result_.stop_reason = "interrupted";
+        return result_;
+      }
+    }
+    update_wall_seconds();
+    return finish();
+  }
+
+ private:
+  // A resumed run continues from last.pt (metrics.jsonl cut back to its step); a fresh one
+  // writes step 0 as its first good checkpoint.
+  void open() {
+    if (dir_ == nullptr) return;
+    dir_->remove_temporaries();  // left by a writer killed mid-write
+    if (dir_->has_checkpoint()) {
+      state_ = load_checkpoint(dir_->last_checkpoint(), model_, &optimizer_->state());
+      dir_->truncate_metrics(state_.step);
+    } else {
+      save_checkpoint(dir_->last_checkpoint(), model_, &optimizer_->state(), state_);
+    }
+    kept_ = "; last good checkpoint kept at " + dir_->last_checkpoint();
+  }
+
+  // One optimiser step on the step's batch; a non-finite loss or gradient stops the run.
+  void step(double lr) {
+    const auto step_start = Clock::now();
+    const Batch batch = to_device(data_.batch(state_.step), device_);
+    optimizer_->set_learning_rate(lr);
+    optimizer_->zero_grad();
+    torch::Tensor logits, loss;
+    {
+      AutocastScope autocast(bf16_, device_);
+      logits = model_.forward(batch.tokens);
+      loss = training_loss(logits.to(torch::kFloat), batch.targets);
+    }
+    const double loss_value = checked_loss(loss, config_, state_.step + 1, kept_);
+    loss.backward();
+    const double norm = optimizer_->clip_and_step(config_.clip);
+    if (config_.clip > 0 && !std::isfinite(norm))
+      throw TrainingDiverged(fmt::format("gradient norm became {} at step {}{}",
+                                         std::isnan(norm) ? "NaN" : "Inf", state_.step + 1, kept_));
+    ++state_.step;
+
+    const double accuracy = count_accuracy(logits.detach(), batch.targets).token_accuracy();
+    state_.tokens += batch.lengths.sum().item<int64_t>() + batch.lengths.size(0);
+    state_.train_seconds += seconds_since(step_start);
+    result_.losses.push_back(loss_value);
+    stats_.add(loss_value, accuracy);
+    progress_.step(state_.step, loss_value, accuracy, tokens_per_second(),
+                   state_.train_seconds / double(state_.step) * double(config_.steps - state_.step));
+  }
+
+  // Validation selects the checkpoint (ties go to the later step); the metrics line is
+  // written before last.pt, so a kill between the two resumes from the previous checkpoint,
+  // which drops this line and computes it again.
+  void evaluate(double lr) {
+    const Evaluation evaluation = evaluate_periodic(model_, source_, config_);
+    const double val = evaluation.validation.sequence_accuracy;
+    if (val >= state_.best_metric) {
+      state_.best_metric = val;
+      state_.best_step = state_.step;
+      if (dir_) save_checkpoint(dir_->best_checkpoint(), model_, &optimizer_->state(), state_);
+      else best_blob_ = snapshot_weights(model_);
+    }
+    if (config_.target_acc > 0 && val >= config_.target_acc) state_.stopped_at_target = true;
+    update_wall_seconds();
+    if (dir_) {
+      nlohmann::json lengths = nlohmann::json::array();
+      for (const auto& point : evaluation.lengths) lengths.push_back(to_json(point));
+      dir_->append_metrics({{"step", state_.step},
+                            {"lr", lr},
+                            {"loss", stats_.mean_loss()},
+                            {"train_token_acc", stats_.mean_accuracy()},
+                            {"validation", to_json(evaluation.validation)},
+                            {"lengths", lengths},
+                            {"tokens", state_.tokens},
+                            {"wall_seconds", state_.wall_seconds},
+                            {"tokens_per_second", tokens_per_second()}});
+      save_checkpoint(dir_->last_checkpoint(), model_, &optimizer_->state(), state_);
+    }
+    progress_.evaluation(state_.step, stats_.mean_loss(), evaluation.validation,
+                         evaluation.lengths, tokens_per_second());
+    stats_ = StepStats();
+  }
+
+  // The final report: the last weights, then the selected ones, on the same test set.
+  TrainResult finish() {
+    result_.last = report(model_, source_, config_, state_.step);
+    if (state_.best_step >= 0 && state_.best_step != state_.step) {
+      if (dir_) load_checkpoint(dir_->best_checkpoint(), model_, nullptr);
+      else restore_weights(model_, best_blob_);
+      result_.selected = report(model_, source_, config_, state_.best_step);
+    } else {
+      result_.selected = result_.last;
+    }
+    result_.steps = state_.step;
+    result_.stop_reason = state_.stopped_at_target ? "target" : "steps";
+    result_.wall_seconds = state_.wall_seconds;
+    result_.tokens = state_.tokens;
+    result_.tokens_per_second = state_.train_seconds > 0 ? state_.tokens / state_.train_seconds : 0;
+    result_.num_parameters = model_.num_parameters();
+    result_.state_floats = model_.state_floats();
+    if (dir_) dir_->write_result(result_.to_json());
+    return result_;
+  }
+
+  // Time in the loop, evaluations included, over every session of the run.
+  void update_wall_seconds() { state_.wall_seconds = wall_before_ + seconds_since(session_start_); }
+
+  double tokens_per_second() const {
+    return state_.tokens / std::max(1e-9, state_.train_seconds);
+  }
+
+  SequenceModel& model_;
+  const BatchSource& source_;
+  const TrainConfig& config_;
+  RunDirectory* dir_;
+  const TrainOptions& options_;
+  std::unique_ptr<TrainOptimizer> optimizer_;
+  TrainingData data_;
+  torch::Device device_;
+  bool bf16_;
+  Progress progress_;
+  TrainState state_;
+  TrainResult result_;
+  StepStats stats_;
+  std::string kept_;       // the divergence message's note on the last good checkpoint
+  std::string best_blob_;  // the selected weights when there is no run directory
+  Clock::time_point session_start_;
+  double wall_before_ = 0;  // wall_seconds of the earlier sessions of a resumed run
+};
+
+}  // namespace
+
 TrainResult train(SequenceModel& model, const BatchSource& source, const TrainConfig& config,
                   RunDirectory* dir, const TrainOptions& options) {
   validate(config);
-  const auto optimizer = make_optimizer(model, config);
-  TrainState state;
-  if (dir != nullptr) dir->remove_temporaries();  // left by a writer killed mid-write
-  if (dir != nullptr && dir->has_checkpoint()) {
-    state = load_checkpoint(dir->last_checkpoint(), model, &optimizer->state());
-    dir->truncate_metrics(state.step);
-  } else if (dir != nullptr) {
-    save_checkpoint(dir->last_checkpoint(), model, &optimizer->state(), state);  // step 0 is a good checkpoint
-  }
-  const std::string kept = dir ? "; last good checkpoint kept at " + dir->last_checkpoint() : "";
-
-  TrainingData data(source, config);
-  const torch::Device device = model.device();
-  const bool bf16 = config.precision == "bf16";
-  Progress progress(options.progress, options.label, config.steps);
-  std::string best_blob;  // the selected weights when there is no run directory
-  TrainResult result;
-  StepStats stats;
-  const auto session_start = Clock::now();
-  const double wall_before = state.wall_seconds;
-  model.train();
-
-  while (state.step < config.steps && !state.stopped_at_target) {
-    const auto step_start = Clock::now();
-    const Batch batch = to_device(data.batch(state.step), device);
-    const double lr = learning_rate(config, state.step);
-    optimizer->set_learning_rate(lr);
-    optimizer->zero_grad();
-    torch::Tensor logits, loss;
-    {
-      AutocastScope autocast(bf16, device);
-      logits = model.forward(batch.tokens);
-      loss = training_loss(logits.to(torch::kFloat), batch.targets);
-    }
-    const double loss_value = checked_loss(loss, config, state.step + 1, kept);
-    loss.backward();
-    const double norm = optimizer->clip_and_step(config.clip);
-    if (config.clip > 0 && !std::isfinite(norm))
-      throw TrainingDiverged(fmt::format("gradient norm became {} at step {}{}",
-                                         std::isnan(norm) ? "NaN" : "Inf", state.step + 1, kept));
-    ++state.step;
-
-    const double accuracy = count_accuracy(logits.detach(), batch.targets).token_accuracy();
-    state.tokens += batch.lengths.sum().item<int64_t>() + batch.lengths.size(0);
-    state.train_seconds += seconds_since(step_start);
-    result.losses.push_back(loss_value);
-    stats.add(loss_value, accuracy);
-    const double tokens_per_second = state.tokens / std::max(1e-9, state.train_seconds);
-    progress.step(state.step, loss_value, accuracy, tokens_per_second,
-                  state.train_seconds / double(state.step) * double(config.steps - state.step));
-
-    if (state.step % config.eval_every == 0 || state.step == config.steps) {
-      const Evaluation evaluation = evaluate_periodic(model, source, config);
-      const double val = evaluation.validation.sequence_accuracy;
-      if (val >= state.best_metric) {  // ties go to the later checkpoint
-        state.best_metric = val;
-        state.best_step = state.step;
-        if (dir) save_checkpoint(dir->best_checkpoint(), model, &optimizer->state(), state);
-        else best_blob = snapshot_weights(model);
-      }
-      if (config.target_acc > 0 && val >= config.target_acc) state.stopped_at_target = true;
-      state.wall_seconds = wall_before + seconds_since(session_start);
-      if (dir) {
-        // The metrics line first, then the checkpoint: a kill between the two resumes from
-        // the previous checkpoint, which drops this line and computes it again.
-        nlohmann::json lengths = nlohmann::json::array();
-        for (const auto& point : evaluation.lengths) lengths.push_back(to_json(point));
-        dir->append_metrics({{"step", state.step},
-                             {"lr", lr},
-                             {"loss", stats.mean_loss()},
-                             {"train_token_acc", stats.mean_accuracy()},
-                             {"validation", to_json(evaluation.validation)},
-                             {"lengths", lengths},
-                             {"tokens", state.tokens},
-                             {"wall_seconds", state.wall_seconds},
-                             {"tokens_per_second", tokens_per_second}});
-        save_checkpoint(dir->last_checkpoint(), model, &optimizer->state(), state);
-      }
-      progress.evaluation(state.step, stats.mean_loss(), evaluation.validation, evaluation.lengths,
-                          tokens_per_second);
-      stats = StepStats();
-    }
-    if (options.interrupt_after > 0 && state.step >= options.interrupt_after) {
-      result.steps = state.step;
-      result.stop_reason = "interrupted";
-      return result;
-    }
-  }
-  state.wall_seconds = wall_before + seconds_since(session_start);
-
-  // The final report: the last weights, then the selected ones, on the same test set.
-  result.last = report(model, source, config, state.step);
-  if (state.best_step >= 0 && state.best_step != state.step) {
-    if (dir) load_checkpoint(dir->best_checkpoint(), model, nullptr);
-    else restore_weights(model, best_blob);
-    result.selected = report(model, source, config, state.best_step);
-  } else {
-    result.selected = result.last;
-  }
-  result.steps = state.step;
-  result.stop_reason = state.stopped_at_target ? "target" : "steps";
-  result.wall_seconds = state.wall_seconds;
-  result.tokens = state.tokens;
-  result.tokens_per_second = state.train_seconds > 0 ? state.tokens / state.train_seconds : 0;
-  result.num_parameters = model.num_parameters();
-  result.state_floats = model.state_floats();
-  if (dir) dir->write_result(result.to_json());
-  return result;
+  return TrainingRun(model, source, config, dir, options).run();
 }
 
 }  // namespace goose::core
