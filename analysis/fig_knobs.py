@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 import common  # noqa: E402
 import theory  # noqa: E402
 
+OVERFLOW_BAR = 1e12  # where a state-norm ratio of inf (the state overflowed fp32) is drawn
 INSPECT = ["lambda_frac_below_m09", "lambda_frac_below_m1", "lambda_min", "state_norm_ratio"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "--", "++"]
 
@@ -112,6 +113,11 @@ def draw(frame, out_png):
                     hit = cells[(cells["task"] == task) & (cells["variant"] == variant)]
                     values.append(hit[column].median() if len(hit) else float("nan"))
                 xs = [i + (t - (len(tasks) - 1) / 2) * width for i in range(len(variants))]
+                if log:  # an fp32 overflow of the state is an infinite ratio: a capped bar marked ∞
+                    for x, v in zip(xs, values):
+                        if v == float("inf"):
+                            ax.text(x, OVERFLOW_BAR, "∞", ha="center", va="bottom", fontsize=7)
+                    values = [OVERFLOW_BAR if v == float("inf") else v for v in values]
                 ax.bar(xs, values, width=width, color=["#dddddd", "#999999", "#555555", "#bbbbbb"][t % 4],
                        edgecolor="black", linewidth=0.5, hatch=HATCHES[t % len(HATCHES)], label=task)
             ax.set_xticks(range(len(variants)))

@@ -86,13 +86,26 @@ json state_norm_curve(core::SequenceModel& model, const torch::Tensor& tokens) {
         if (arch == "rwkv7") s = state[3 * l + 2].reshape({B, -1});
         else if (arch == "dssm") s = state[2 * l + 1].reshape({B, -1});
         else s = state[1].select(0, l).reshape({B, -1});  // LSTM cell c
-        norms[l].push_back(s.norm(2, 1).mean().item<double>());
+        // In double: an fp32 norm overflows (its squares) long before the state does.
+        norms[l].push_back(s.to(torch::kDouble).norm(2, 1).mean().item<double>());
       }
       ++next;
     }
   }
   return {{"t", at}, {"layers", norms}, {"what", arch == "rwkv7" ? "WKV state S (Frobenius, all heads)"
                                                  : arch == "dssm" ? "SSM state h" : "LSTM cell c"}};
+}
+
+// The first recorded position whose norm is not finite in some layer (0: none). Non-finite
+// values are null in the JSON (nlohmann writes NaN and Inf as null).
+int64_t overflow_position(const json& curve) {
+  const auto& ts = curve["t"];
+  for (size_t i = 0; i < ts.size(); ++i)
+    for (const auto& layer : curve["layers"]) {
+      const json& value = layer[i];
+      if (value.is_null() || !std::isfinite(value.get<double>())) return ts[i].get<int64_t>();
+    }
+  return 0;
 }
 
 // The curve's value at position t (the last recorded position <= t).
@@ -239,8 +252,15 @@ json inspect_summary_columns(const json& inspect) {
   if (inspect.contains("state_norm")) {
     const json& s = inspect["state_norm"];
     out["state_norm_train"] = s["train"];
-    out["state_norm_long"] = s["long"];
-    out["state_norm_ratio"] = s["ratio"];
+    // An overflowed state (also in inspect.json files written before overflow_t existed,
+    // which recorded 0) is an infinite norm: "inf", which pandas reads as a float.
+    if (overflow_position(s) > 0) {
+      out["state_norm_long"] = "inf";
+      out["state_norm_ratio"] = "inf";
+    } else {
+      out["state_norm_long"] = s["long"];
+      out["state_norm_ratio"] = s["ratio"];
+    }
   }
   return out;
 }
@@ -299,18 +319,25 @@ json inspect_run(const std::string& run_dir, const InspectOptions& options) {
                                                                  long_length, core::mix_seed(options.seed, 0x6c6f6e67)),
                                               model.device());
     json curve = state_norm_curve(model, batch.tokens);
+    const int64_t overflow = overflow_position(curve);
     double train = 0, longest = 0;
     for (int64_t l = 0; l < stored.config.model.layers; ++l) {
       train = std::max(train, norm_at(curve, train_len + 1, l));
       longest = std::max(longest, norm_at(curve, long_length + 1, l));
     }
     curve["train"] = train;
-    curve["long"] = longest;
-    curve["ratio"] = train > 0 ? longest / train : std::nan("");
+    // A state that overflowed fp32 has no norm: "long" and "ratio" are null (results.csv: inf)
+    // and overflow_t says where it stopped being finite.
+    curve["overflow_t"] = overflow > 0 ? json(overflow) : json();
+    curve["long"] = overflow > 0 ? json() : json(longest);
+    curve["ratio"] = overflow > 0 || train <= 0 ? json() : json(longest / train);
     out["state_norm"] = curve;
-    summary.push_back(fmt::format("{} norm (largest layer): {:.3g} at t = {} (training length), {:.3g} at t = {} (×{:.3g})",
-                                  curve["what"].get<std::string>(), train, train_len, longest, long_length,
-                                  train > 0 ? longest / train : std::nan("")));
+    const std::string at_long =
+        overflow > 0 ? fmt::format("not finite from t = {} (overflowed fp32)", overflow)
+                     : fmt::format("{:.3g} at t = {} (×{:.3g})", longest, long_length,
+                                   train > 0 ? longest / train : std::nan(""));
+    summary.push_back(fmt::format("{} norm (largest layer): {:.3g} at t = {} (training length), {}",
+                                  curve["what"].get<std::string>(), train, train_len, at_long));
   }
   out["summary"] = summary;
   return out;
