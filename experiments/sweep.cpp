@@ -415,8 +415,11 @@ size_t collect_results(const SweepDir& dir, const Plan& plan) {
     const json result = run_dir.read_result();
     base["status"] = "done";
     const std::string inspect_path = (fs::path(run_dir.path()) / "inspect.json").string();
-    if (core::file_exists(inspect_path))
-      for (const auto& item : inspect_summary_columns(core::read_json(inspect_path)).items()) base[item.key()] = item.value();
+    if (core::file_exists(inspect_path)) {
+      // Named: items() of a temporary would dangle in the range-for.
+      const json columns = inspect_summary_columns(core::read_json(inspect_path));
+      for (const auto& item : columns.items()) base[item.key()] = item.value();
+    }
     for (const char* key : {"stop_reason", "num_parameters", "state_floats", "wall_seconds", "tokens_per_second"})
       base[key] = result.at(key);
     base["steps_done"] = result.at("steps");

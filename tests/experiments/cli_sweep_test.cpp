@@ -100,6 +100,34 @@ TEST(SweepCli, RunCollectStatusAndSkipFinished) {
   EXPECT_EQ(std::distance(fs::directory_iterator(out + "/runs"), fs::directory_iterator()), 8);
 }
 
+// inspect = true: each run's inspect.json, and its summary in the rows (λ* for RWKV-7 only; a
+// state norm for every recurrent model).
+TEST(SweepCli, InspectColumnsReachTheResults) {
+  TempDir dir("sweep_inspect");
+  const std::string out = dir / "s";
+  const CliOutput run = run_gooselab("sweep run " + fixture("tiny-inspect.toml") + " --jobs 2 --out " + out);
+  ASSERT_EQ(run.code, 0) << run.err;
+  const CliOutput collect = run_gooselab("sweep collect " + out);  // again, from the files alone
+  ASSERT_EQ(collect.code, 0) << collect.err;
+  const json rows = json::parse(slurp(out + "/results.json"));
+  ASSERT_EQ(rows.size(), 2u * 3u);
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row["variant"].get<std::string>());
+    EXPECT_TRUE(fs::exists(out + "/runs/" + row["run_id"].get<std::string>() + "/inspect.json"));
+    EXPECT_TRUE(row["state_norm_train"].is_number());
+    EXPECT_TRUE(row["state_norm_ratio"].is_number() || row["state_norm_ratio"] == "inf");
+    if (row["variant"] == "rwkv7-a2") {
+      const double below = row["lambda_frac_below_m09"].get<double>();
+      EXPECT_TRUE(below >= 0.0 && below <= 1.0) << below;
+      EXPECT_LE(row["lambda_min"].get<double>(), 1.0);
+    } else {
+      EXPECT_TRUE(row["lambda_min"].is_null());
+    }
+  }
+  const std::string csv = slurp(out + "/results.csv");
+  EXPECT_NE(csv.find("lambda_frac_below_m1"), std::string::npos);
+}
+
 TEST(SweepCli, SearchSkipsSolvedCellsAndFailuresAreRecorded) {
   TempDir dir("sweep_search");
   const std::string out = dir / "s";
