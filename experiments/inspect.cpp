@@ -99,6 +99,7 @@ json state_norm_curve(core::SequenceModel& model, const torch::Tensor& tokens) {
 // The first recorded position whose norm is not finite in some layer (0: none). Non-finite
 // values are null in the JSON (nlohmann writes NaN and Inf as null).
 int64_t overflow_position(const json& curve) {
+  if (!curve.contains("t") || !curve.contains("layers")) return 0;
   const auto& ts = curve["t"];
   for (size_t i = 0; i < ts.size(); ++i)
     for (const auto& layer : curve["layers"]) {
