@@ -8,6 +8,7 @@
 
 #include "core/files.h"
 #include "core/text.h"
+#include "core/threads.h"
 #include "experiments/cli_common.h"
 #include "experiments/commands.h"
 #include "experiments/inspect.h"
@@ -55,7 +56,7 @@ int inspect_command(const Args& args) {
   if (o.long_length < 0) throw std::invalid_argument("inspect: --long-length must be >= 0");
   const int threads = vm["threads"].as<int>();
   if (threads < 1) throw std::invalid_argument("inspect: --threads must be >= 1");
-  torch::set_num_threads(threads);
+  core::set_intra_op_threads(threads);
 
   const nlohmann::json report = inspect_run(run, o);
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : (std::filesystem::path(run) / "inspect.json").string();

@@ -12,6 +12,7 @@
 #include "core/metrics.h"
 #include "core/run_directory.h"
 #include "core/text.h"
+#include "core/threads.h"
 #include "core/variants.h"
 #include "experiments/cli_common.h"
 #include "experiments/run.h"
@@ -96,7 +97,7 @@ int train_command(const Args& args) {
     config = resolve_run_config(fields);
   }
   core::validate(config);
-  torch::set_num_threads(session.threads);
+  core::set_intra_op_threads(session.threads);
   core::TrainResult result;
   try {
     result = run_training(config, session);
@@ -177,7 +178,7 @@ int eval_command(const Args& args) {
   if (!core::file_exists(checkpoint)) checkpoint = dir.last_checkpoint();
   if (!core::file_exists(checkpoint)) throw std::invalid_argument("eval: " + run_path + " has no checkpoint (best.pt or last.pt)");
 
-  torch::set_num_threads(threads);
+  core::set_intra_op_threads(threads);
   PreparedRun run = prepare_run(stored.config, vm["device"].as<std::string>());
   const nlohmann::json derived = stored.json.value("derived", stored.json.value("model", nlohmann::json::object()));
   const int64_t stored_vocab = derived.value("vocab_size", run.model->config().vocab_size);

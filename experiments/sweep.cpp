@@ -27,6 +27,7 @@
 #include "core/files.h"
 #include "core/progress.h"
 #include "core/run_directory.h"
+#include "core/threads.h"
 #include "core/train.h"
 #include "experiments/inspect.h"
 #include "experiments/run.h"
@@ -288,7 +289,7 @@ std::string describe(const PlannedRun& run) {
 
 int train_runs(const SweepDir& dir, const Plan& plan, const std::vector<size_t>& runs,
                const WorkerOptions& options) {
-  torch::set_num_threads(options.threads_per_run);
+  core::set_intra_op_threads(options.threads_per_run);
   LockKeeper keeper;
   std::mutex mutex;
   std::atomic<size_t> next{0};
