@@ -1,8 +1,10 @@
 """Shared by the analysis scripts: reading a sweep's results.csv, the one "solved" threshold,
 per-cell seed summaries, task ordering by algebra, and the colour-blind-safe model styles
 (Okabe-Ito colours, each model also with its own marker and line style).
-Exports THRESHOLD, load_results(), done_rows(), seed_summary(), task_order(), STYLE, label()."""
+Exports THRESHOLD, load_results(), done_rows(), seed_summary(), task_order(), STYLE, label(),
+figure_main(), write_atomic()."""
 import os
+import sys
 
 import pandas as pd
 
@@ -134,6 +136,18 @@ def fmt(value, digits=2):
     if value is None or value != value:
         return "–"
     return f"{value:.{digits}f}"
+
+
+def figure_main(argv, make, doc):
+    """The command line every fig_*.py shares: RESULTS OUT_PNG [OUT_MD]. make(frame, out_png)
+    draws the figure and returns (markdown table, cells); the usage is the doc's last line."""
+    if len(argv) not in (3, 4):
+        print(doc.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    table, _ = make(load_results(argv[1]), argv[2])
+    if len(argv) == 4:
+        write_atomic(argv[3], table)
+    return 0
 
 
 def write_atomic(path, text):

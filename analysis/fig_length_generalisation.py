@@ -179,14 +179,7 @@ def make(frame, out_png):
 
 
 def main(argv):
-    if len(argv) not in (3, 4):
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    frame = common.load_results(argv[1])
-    table, _ = make(frame, argv[2])
-    if len(argv) == 4:
-        common.write_atomic(argv[3], table)
-    return 0
+    return common.figure_main(argv, make, __doc__)
 
 
 if __name__ == "__main__":
