@@ -138,6 +138,8 @@ int eval_command(const Args& args) {
        "carried between chunks, so memory stays bounded at any length; 0 = max(64, 32768 / batch)")
       ("threads", po::value<int>()->default_value(1), "intra-op threads")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N | auto (a checkpoint loads on either)")
+      ("precision", po::value<std::string>()->default_value("fp32"),
+       "fp32 | bf16 (autocast of the matrix products to bfloat16; recurrence states stay fp32, as in training)")
       ("json", po::bool_switch(), "print JSON instead of a table")
       ("help,h", "show this help");
   if (wants_help(args)) {
@@ -166,6 +168,9 @@ int eval_command(const Args& args) {
   if (which != "best" && which != "last") throw std::invalid_argument("eval: --checkpoint must be best or last (got '" + which + "')");
   const int threads = vm["threads"].as<int>();
   if (threads < 1) throw std::invalid_argument("eval: --threads must be >= 1");
+  const std::string precision = vm["precision"].as<std::string>();
+  if (precision != "fp32" && precision != "bf16")
+    throw std::invalid_argument("eval: --precision must be fp32 or bf16 (got '" + precision + "')");
   // Read as text by the field table's seed grammar: Boost reads "-1" as 2^64 - 1 for an unsigned option.
   const uint64_t seed = core::parse_field_text(core::require_config_field("seed", "eval"),
                                                vm["seed"].as<std::string>()).get<uint64_t>();
@@ -188,12 +193,16 @@ int eval_command(const Args& args) {
                                             stored.config.task.task, run.model->config().vocab_size,
                                             run.model->config().num_classes, trained_task, stored_vocab, stored_classes));
   const core::TrainState state = core::load_checkpoint(checkpoint, *run.model, nullptr);
-  const auto points = core::evaluate_lengths(*run.model, *run.source, lengths, count, batch, seed, chunk);
+  std::vector<core::LengthAccuracy> points;
+  {
+    const core::AutocastScope autocast(precision == "bf16", run.model->device());
+    points = core::evaluate_lengths(*run.model, *run.source, lengths, count, batch, seed, chunk);
+  }
 
   if (vm["json"].as<bool>()) {
     nlohmann::json out = {{"run", run_path}, {"run_id", core::run_id(stored.config)}, {"variant", stored.variant},
                           {"task", stored.config.task.task}, {"checkpoint", checkpoint}, {"step", state.step},
-                          {"count", count}, {"seed", seed},
+                          {"count", count}, {"seed", seed}, {"precision", precision},
                           {"chunk", core::eval_chunk_positions(chunk, batch)}};
     nlohmann::json list = nlohmann::json::array();
     for (const auto& point : points) list.push_back(core::to_json(point));
@@ -201,8 +210,8 @@ int eval_command(const Args& args) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  fmt::print("{}  ({}, step {}, task {}, {} sequences per length)\n", run_path,
-             fs::path(checkpoint).filename().string(), state.step, stored.config.task.task, count);
+  fmt::print("{}  ({}, step {}, task {}, {} sequences per length, {})\n", run_path,
+             fs::path(checkpoint).filename().string(), state.step, stored.config.task.task, count, precision);
   fmt::print("{:>8}  {:>9}  {:>9}  {:>10}\n", "length", "seq acc", "token acc", "scaled tok");
   for (const auto& point : points)
     fmt::print("{:>8}  {:>9.4f}  {:>9.4f}  {:>10.4f}\n", point.min_len, point.sequence_accuracy,

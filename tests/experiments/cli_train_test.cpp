@@ -88,6 +88,18 @@ TEST_F(Cli, TrainThenEval) {
   const CliOutput table = run_gooselab("eval --run " + out + " --lengths 8 --count 20 --threads 1");
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("seq acc"), std::string::npos);
+  // bf16 autocast of the matrix products: recorded, and on the same data close to fp32 (the
+  // recurrence runs in fp32 either way).
+  const CliOutput bf16 = run_gooselab("eval --run " + out + " --lengths 8,20 --count 50 --json --threads 1 --precision bf16");
+  ASSERT_EQ(bf16.code, 0) << bf16.err;
+  const auto low = nlohmann::json::parse(bf16.out), full = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(full["precision"], "fp32");
+  EXPECT_EQ(low["precision"], "bf16");
+  for (int k = 0; k < 2; ++k)
+    EXPECT_NEAR(low["lengths"][k]["token_acc"].get<double>(), full["lengths"][k]["token_acc"].get<double>(), 0.05);
+  const CliOutput fp16 = run_gooselab("eval --run " + out + " --lengths 8 --precision fp16");
+  EXPECT_EQ(fp16.code, 2);
+  EXPECT_NE(fp16.err.find("--precision must be fp32 or bf16"), std::string::npos) << fp16.err;
 
   // A second train into the finished run is refused and leaves it alone.
   const auto before = fs::last_write_time(out + "/result.json");

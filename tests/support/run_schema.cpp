@@ -201,7 +201,7 @@ void expect_eval_json(const json& eval, const json& config, const std::vector<in
                       int64_t step, const std::string& checkpoint_file) {
   SCOPED_TRACE("eval --json: " + eval.dump());
   ASSERT_EQ(keys_of(eval), (std::set<std::string>{"run", "run_id", "variant", "task", "checkpoint", "step", "count",
-                                                 "seed", "chunk", "lengths"}));
+                                                 "seed", "precision", "chunk", "lengths"}));
   EXPECT_EQ(eval["run_id"], config["run_id"]);
   EXPECT_EQ(eval["variant"], config["variant"]);
   EXPECT_EQ(eval["task"], config["task"]["task"]);
@@ -210,6 +210,7 @@ void expect_eval_json(const json& eval, const json& config, const std::vector<in
   EXPECT_EQ(eval["step"], step);
   EXPECT_EQ(eval["count"], count);
   EXPECT_TRUE(eval["seed"].is_number_unsigned());
+  EXPECT_TRUE(eval["precision"] == "fp32" || eval["precision"] == "bf16") << eval["precision"];
   // Positions per forward pass of the chunked evaluation (--chunk N, or automatic for 0).
   EXPECT_TRUE(eval["chunk"].is_number_integer());
   EXPECT_GE(eval["chunk"].get<int64_t>(), 1);
