@@ -4,9 +4,11 @@ task, from the JSON that `gooselab eval --json` prints (scripts/constructions sa
 EVAL_DIR/<run>-<what>.json). Series by file name: <construction>-relaxed-* (the construction
 as built), <construction>-released-* (the same weights under the released rate range) and
 trained-* (a trained model); --trained adds the best variant per task of a sweep's results.csv.
+An eval made with `--precision bf16` (its JSON says so) is its own series, "relaxed-bf16".
 Also writes a markdown table (--table): per construction, the longest length evaluated with
-sequence accuracy 1.0 and the strings behind it, the first length where the released rate
-range falls below 1, and the construction's layers and width (from the run's construction.json).
+sequence accuracy 1.0 and the strings behind it (in fp32, and in bf16 where measured), the first
+length where the released rate range falls below 1, and the construction's layers and width
+(from the run's construction.json).
 
 usage: plot_constructions.py EVAL_DIR OUT_PNG [--table OUT_MD] [--trained RESULTS_CSV]
                              [--tasks SPEC,SPEC,...]
@@ -48,6 +50,8 @@ def load_evals(eval_dir):
         if "lengths" not in data or "task" not in data:
             continue
         key = series_of(path)
+        if data.get("precision", "fp32") != "fp32":
+            key = (key[0], f"{key[1]}-{data['precision']}")
         entry = out[data["task"]].setdefault(key, {"points": {}, "run": data.get("run", "")})
         for p in data["lengths"]:
             if "length" not in p:
@@ -84,25 +88,32 @@ def construction_info(run_dir):
         return json.load(f)
 
 
+def longest_perfect(points):
+    """'LENGTH (STRINGS)': the longest length with sequence accuracy 1.0 before the first failure."""
+    perfect = [(n, c) for n, (acc, c) in points if acc == 1.0]
+    if len(perfect) == len(points) and perfect:
+        return f"{perfect[-1][0]} ({perfect[-1][1]})"
+    first_bad = next(n for n, (acc, _) in points if acc < 1.0)
+    ok = [x for x in perfect if x[0] < first_bad]
+    return f"{ok[-1][0]} ({ok[-1][1]})" if ok else "-"
+
+
 def table(evals):
-    """Markdown rows: per construction series (relaxed), what it reached; released beside it."""
+    """Markdown rows: per construction series (relaxed), what it reached; bf16 and released beside it."""
     lines = [
         "| construction | task | kind | layers | width | longest length with seq acc 1.0 (strings) "
-        "| lengths from 1000 tested (strings) | released rate: first length below 1 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| lengths from 1000 tested (strings) | bf16: longest length with seq acc 1.0 (strings) "
+        "| released rate: first length below 1 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for task in sorted(evals):
         for (series, variant), entry in sorted(evals[task].items()):
             if variant != "relaxed":
                 continue
             points = sorted(entry["points"].items())
-            perfect = [(n, c) for n, (acc, c) in points if acc == 1.0]
-            if len(perfect) == len(points) and perfect:
-                reached = f"{perfect[-1][0]} ({perfect[-1][1]})"
-            else:
-                first_bad = next(n for n, (acc, _) in points if acc < 1.0)
-                ok = [x for x in perfect if x[0] < first_bad]
-                reached = f"{ok[-1][0]} ({ok[-1][1]})" if ok else "-"
+            reached = longest_perfect(points)
+            bf16 = evals[task].get((series, "relaxed-bf16"))
+            bf16_reached = longest_perfect(sorted(bf16["points"].items())) if bf16 else "not measured"
             tested = ", ".join(f"{n} ({c})" for n, (_, c) in points if n >= 1000) or "-"
             released = evals[task].get((series, "released"))
             broke = "-"
@@ -112,7 +123,7 @@ def table(evals):
             info = construction_info(entry["run"])
             lines.append(
                 f"| {series} | `{task}` | {info.get('kind', '?')} | {info.get('layers', '?')} | "
-                f"{info.get('dim', '?')} | {reached} | {tested} | {broke} |"
+                f"{info.get('dim', '?')} | {reached} | {tested} | {bf16_reached} | {broke} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -136,15 +147,16 @@ def main(argv):
         print("plot_constructions: none of the tasks has data: " + args.tasks, file=sys.stderr)
         return 2
 
-    styles = {"relaxed": "-", "released": "--", "trained": ":", "other": "-."}
+    styles = {"relaxed": "-", "relaxed-bf16": "-.", "released": "--", "trained": ":", "other": "-."}
     fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 4.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         for (series, variant), entry in sorted(evals.get(task, {}).items()):
             points = sorted(entry["points"].items())
             label = {"relaxed": f"{series}: constructed, relaxed a",
+                     "relaxed-bf16": f"{series}: constructed, relaxed a, bf16 products",
                      "released": f"{series}: constructed, released a",
                      "trained": f"{series[len('trained-'):]}: trained RWKV-7 (a in (0,2))"}.get(variant, series)
-            ax.plot([n for n, _ in points], [a for _, (a, _) in points], styles[variant], marker="o",
+            ax.plot([n for n, _ in points], [a for _, (a, _) in points], styles.get(variant, "-."), marker="o",
                     markersize=3, label=label)
         if task in trained_csv:
             variant, curve = best_variant(trained_csv[task])
@@ -158,7 +170,7 @@ def main(argv):
         ax.set_title(task)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower left", fontsize=7)
-    fig.suptitle("exact constructions (fp32, CPU kernel) against the released rate range and training")
+    fig.suptitle("exact constructions (CPU kernel; fp32 unless marked bf16) against the released rate range and training")
     fig.tight_layout()
     fig.savefig(args.out_png, dpi=120)
     if args.table:

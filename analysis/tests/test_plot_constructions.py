@@ -33,6 +33,8 @@ def test_larger_sample_wins_and_non_evals_are_skipped():
     assert s5[256] == (1.0, 100)  # not the 10-string 0.5 from s5-relaxed-1000.json
     assert s5[100000] == (1.0, 1000)
     assert set(evals) == {"group:S5@transpositions", "parity"}
+    # An eval made with --precision bf16 is its own series, not a larger sample of fp32's.
+    assert evals["group:S5@transpositions"][("s5", "relaxed-bf16")]["points"][256] == (0.97, 100)
 
 
 def test_figure_and_table(tmp_path):
@@ -42,10 +44,12 @@ def test_figure_and_table(tmp_path):
     rows = {line.split("|")[1].strip(): line for line in md.read_text().splitlines()[2:]}
     s5 = [c.strip() for c in rows["s5"].split("|")]
     assert s5[3:7] == ["swap", "1", "100", "100000 (1000)"]
-    assert s5[8] == "4"  # the released rate is first below 1 at length 4
+    assert s5[8] == "64 (100)"  # bf16: perfect to 64, 0.97 at 256
+    assert s5[9] == "4"  # the released rate is first below 1 at length 4
     parity = [c.strip() for c in rows["parity"].split("|")]
     assert parity[6] == "1000 (100)"  # 10000 failed, so 100000's 1.0 does not count
     assert parity[7] == "1000 (100), 10000 (100), 100000 (20)"
+    assert parity[8] == "not measured"
 
 
 def test_best_trained_variant():
