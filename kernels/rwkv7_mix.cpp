@@ -89,6 +89,56 @@ Rwkv7MixDims dims_of(const Tensor& x, int64_t N) {
 }
 
 // The whole forward; with_backward keeps the WKV checkpoints.
+// The pre kernel's inputs: the forward reads them, the backward reads them again.
+Rwkv7PreArgs pre_inputs(const TimeMixForward& f, const std::vector<Tensor>& in, const Rwkv7TimeMixParams& p) {
+  using B = TimeMixForward;
+  Rwkv7PreArgs pre;
+  pre.rate = p.rate;
+  pre.decay = p.decay;
+  pre.k = cfp(f.buf[B::kK]);
+  pre.v = cfp(f.buf[B::kV]);
+  pre.zw = cfp(f.buf[B::kZw]);
+  pre.za = cfp(f.buf[B::kZa]);
+  if (f.residual) {
+    pre.zv = cfp(f.buf[B::kZv]);
+    pre.v_first = cfp(in[kVFirst]);
+    pre.v0 = cfp(in[kV0]);
+  }
+  pre.w0 = cfp(in[kW0]);
+  pre.a0 = cfp(in[kA0]);
+  pre.k_k = cfp(in[kKK]);
+  pre.k_a = cfp(in[kKA]);
+  return pre;
+}
+
+// The post kernel's inputs, shared by forward and backward likewise.
+Rwkv7PostArgs post_inputs(const TimeMixForward& f, const std::vector<Tensor>& in, const Rwkv7TimeMixParams& p) {
+  using B = TimeMixForward;
+  Rwkv7PostArgs post;
+  post.y = cfp(f.buf[B::kY]);
+  post.r = cfp(f.buf[B::kR]);
+  post.kt = cfp(f.buf[B::kKt]);
+  post.vv = cfp(f.vv);
+  post.g = cfp(f.buf[B::kG]);
+  post.ln_w = cfp(in[kLnW]);
+  post.ln_b = cfp(in[kLnB]);
+  post.r_k = cfp(in[kRK]);
+  post.eps = static_cast<float>(p.group_norm_eps);
+  return post;
+}
+
+// The WKV7 sequence inputs (r, w, k, v, a, b) of the forward's buffers, for either direction.
+template <class WkvArgs>
+void set_wkv_sequences(WkvArgs& wkv, const TimeMixForward& f) {
+  using B = TimeMixForward;
+  wkv.r = cfp(f.buf[B::kR]);
+  wkv.w = cfp(f.buf[B::kW]);
+  wkv.k = cfp(f.buf[B::kKt]);
+  wkv.v = cfp(f.vv);
+  wkv.a = cfp(f.buf[B::kAin]);
+  wkv.b = cfp(f.buf[B::kBin]);
+}
+
 TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMixParams& p,
                                 bool with_backward, bool record_rates) {
   RECORD_FUNCTION("rwkv7_time_mix_forward", std::vector<c10::IValue>());
@@ -132,22 +182,7 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   f.hg = at::mm(xg, in[kG1]).sigmoid_();
   mm_into(f.buf[B::kG], f.hg, in[kG2]);
 
-  Rwkv7PreArgs pre;
-  pre.rate = p.rate;
-  pre.decay = p.decay;
-  pre.k = cfp(f.buf[B::kK]);
-  pre.v = cfp(f.buf[B::kV]);
-  pre.zw = cfp(f.buf[B::kZw]);
-  pre.za = cfp(f.buf[B::kZa]);
-  if (f.residual) {
-    pre.zv = cfp(f.buf[B::kZv]);
-    pre.v_first = cfp(in[kVFirst]);
-    pre.v0 = cfp(in[kV0]);
-  }
-  pre.w0 = cfp(in[kW0]);
-  pre.a0 = cfp(in[kA0]);
-  pre.k_k = cfp(in[kKK]);
-  pre.k_a = cfp(in[kKA]);
+  Rwkv7PreArgs pre = pre_inputs(f, in, p);
   pre.w = fp(f.buf[B::kW]);
   pre.kt = fp(f.buf[B::kKt]);
   pre.vv = fp(f.vv);
@@ -170,12 +205,7 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
   if (with_backward)
     f.ckpt = torch::empty({f.d.B, f.d.H, wkv7_cpu_checkpoints(f.d.T), N, N}, opts);
   Wkv7ForwardArgs<float> wkv;
-  wkv.r = cfp(f.buf[B::kR]);
-  wkv.w = cfp(f.buf[B::kW]);
-  wkv.k = cfp(f.buf[B::kKt]);
-  wkv.v = cfp(f.vv);
-  wkv.a = cfp(f.buf[B::kAin]);
-  wkv.b = cfp(f.buf[B::kBin]);
+  set_wkv_sequences(wkv, f);
   wkv.s0 = cfp(in[kS0]);
   wkv.y = fp(f.buf[B::kY]);
   wkv.s_out = fp(f.state);
@@ -185,16 +215,7 @@ TimeMixForward time_mix_forward(const std::vector<Tensor>& in, const Rwkv7TimeMi
     wkv7_cpu_forward(wd, wkv);
   }
 
-  Rwkv7PostArgs post;
-  post.y = cfp(f.buf[B::kY]);
-  post.r = cfp(f.buf[B::kR]);
-  post.kt = cfp(f.buf[B::kKt]);
-  post.vv = cfp(f.vv);
-  post.g = cfp(f.buf[B::kG]);
-  post.ln_w = cfp(in[kLnW]);
-  post.ln_b = cfp(in[kLnB]);
-  post.r_k = cfp(in[kRK]);
-  post.eps = static_cast<float>(p.group_norm_eps);
+  Rwkv7PostArgs post = post_inputs(f, in, p);
   post.u = fp(f.buf[B::kU]);
   {
     Scope scope("rwkv7_post_forward");
@@ -227,15 +248,7 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   g[kWo] = at::mm(dout.t(), f.buf[B::kU]);
 
   Rwkv7PostBackwardArgs post;
-  post.in.y = cfp(f.buf[B::kY]);
-  post.in.r = cfp(f.buf[B::kR]);
-  post.in.kt = cfp(f.buf[B::kKt]);
-  post.in.vv = cfp(f.vv);
-  post.in.g = cfp(f.buf[B::kG]);
-  post.in.ln_w = cfp(in[kLnW]);
-  post.in.ln_b = cfp(in[kLnB]);
-  post.in.r_k = cfp(in[kRK]);
-  post.in.eps = static_cast<float>(p.group_norm_eps);
+  post.in = post_inputs(f, in, p);
   post.du = cfp(arena[kDu]);
   post.dy = fp(arena[kDy]);
   post.dr = fp(arena[kDr]);
@@ -257,12 +270,7 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   g[kS0] = torch::empty({f.d.B, f.d.H, N, N}, opts);
   const Tensor ds = dstate.defined() ? dstate.contiguous() : Tensor();
   Wkv7BackwardArgs<float> wkv;
-  wkv.r = cfp(f.buf[B::kR]);
-  wkv.w = cfp(f.buf[B::kW]);
-  wkv.k = cfp(f.buf[B::kKt]);
-  wkv.v = cfp(f.vv);
-  wkv.a = cfp(f.buf[B::kAin]);
-  wkv.b = cfp(f.buf[B::kBin]);
+  set_wkv_sequences(wkv, f);
   wkv.ckpt = cfp(f.ckpt);
   wkv.dy = cfp(arena[kDy]);
   wkv.ds_out = cfp(ds);
@@ -280,16 +288,7 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   if (!in[kS0].defined()) g[kS0] = Tensor();
 
   Rwkv7PreBackwardArgs pre;
-  pre.in.rate = p.rate;
-  pre.in.decay = p.decay;
-  pre.in.k = cfp(f.buf[B::kK]);
-  pre.in.v = cfp(f.buf[B::kV]);
-  pre.in.zw = cfp(f.buf[B::kZw]);
-  pre.in.za = cfp(f.buf[B::kZa]);
-  pre.in.w0 = cfp(in[kW0]);
-  pre.in.a0 = cfp(in[kA0]);
-  pre.in.k_k = cfp(in[kKK]);
-  pre.in.k_a = cfp(in[kKA]);
+  pre.in = pre_inputs(f, in, p);
   pre.dw = cfp(arena[kDw]);
   pre.dkt1 = cfp(arena[kDkt1]);
   pre.dkt2 = cfp(arena[kDkt2]);
@@ -315,9 +314,6 @@ std::vector<Tensor> time_mix_backward(const TimeMixForward& f, const std::vector
   pre.dk_k = fp(g[kKK]);
   pre.dk_a = fp(g[kKA]);
   if (f.residual) {
-    pre.in.zv = cfp(f.buf[B::kZv]);
-    pre.in.v_first = cfp(in[kVFirst]);
-    pre.in.v0 = cfp(in[kV0]);
     pre.dzv = fp(arena[kDzv]);
     g[kVFirst] = torch::empty_like(in[kVFirst]);
     g[kV0] = torch::empty({C}, opts);
