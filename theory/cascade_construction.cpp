@@ -134,6 +134,9 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
       {"dim", width},
       {"head_size", N},
       {"heads", width / N},
+      {"labels", "only digits that end a valid prefix carry a label; BOS, operators and everything after the "
+                 "first error (the dead state) are unlabelled, so on what is labelled digits sit at odd "
+                 "positions and operators at even ones: the token's type is its position's parity"},
       {"value", "after a digit the label is s + m mod 5: s the sum of the completed signed terms, m the current "
                 "term = 0 if it has a factor 0, else 2^(E - b) with E the running sum of log2 of the nonzero "
                 "digits mod 4 (2 generates Z5*: 1, 2, 4, 3 = 2^0..2^3) and b the register set at the last + "
@@ -166,14 +169,6 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
     torch::NoGradGuard no_grad;
     Rwkv7Builder b(model);
     auto sym = [&](int64_t a) { return core::kFirstSymbolToken + a; };  // token id of symbol a
-    // A rate slot: a1's rank `slot` reads the channels `features`, a2 adds `logit` on `coords`.
-    auto rate = [&](int64_t layer, int64_t slot, const std::vector<int64_t>& features,
-                    const std::vector<int64_t>& coords, double logit) {
-      auto a1 = b.att(layer, "a1").accessor<float, 2>();
-      for (int64_t f : features) a1[f][slot] = 1.0f;
-      auto a2 = b.att(layer, "a2").accessor<float, 2>();
-      for (int64_t ch : coords) a2[slot][ch] = float(logit);
-    };
 
     // ---- embedding: the token and the indicator groups the exact keys read -----------------
     const int64_t token = b.add_group("token", vocab);
@@ -224,7 +219,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
       wk[1][pmkey + 0] = -1.0f;
       wk[1][zero] = 1.0f;
       b.sign_head(0, 0, bos, pc + 0, pc + 1, zero);
-      rate(0, 0, {token + sym(kPlus), token + sym(kMinus)}, {0, 1}, 2 * kSaturated);
+      b.rate(0, 0, {token + sym(kPlus), token + sym(kMinus)}, {0, 1}, 2 * kSaturated);
       // Heads 1..ne: each coordinate's key reads exactly two channels, so k0 ∈ {fl(h − z), 0}
       // and k1 ∈ {±fl(h − z), 0} exactly, and κ̂ is e_0, e_1 or (e_0 ± e_1)·fl(1/√2).
       std::vector<int64_t> rotated;
@@ -240,7 +235,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
         rotated.push_back(base);
         rotated.push_back(base + 1);
       }
-      rate(0, 1, symbols, rotated, 2 * kSaturated);  // every symbol reflects; BOS only writes
+      b.rate(0, 1, symbols, rotated, 2 * kSaturated);  // every symbol reflects; BOS only writes
     }
     b.identity_layer_norm("blocks.0.ln2");
     const int64_t E = b.add_group("exponent", 4);
@@ -288,7 +283,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
       wk[0][reset + 0] = 1.0f;  // κ̂ = e_0 exactly where written, k = 0 exactly elsewhere
       wk[0][zero] = -1.0f;
       for (int j = 0; j < 5; ++j) wv[j][write + j] = float(kRegisterValue);
-      rate(1, 0, {reset + 0}, {0}, kSaturated);  // a = 2σ(0) = 1: replace
+      b.rate(1, 0, {reset + 0}, {0}, kSaturated);  // a = 2σ(0) = 1: replace
       b.one_hot_head(1, 0, 5, reg);
     }
     b.identity_layer_norm("blocks.1.ln2");
@@ -338,7 +333,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
         rotated.push_back(base);
         rotated.push_back(base + 1);
       }
-      rate(2, 0, {token + sym(kPlus), token + sym(kMinus)}, rotated, 2 * kSaturated);
+      b.rate(2, 0, {token + sym(kPlus), token + sym(kMinus)}, rotated, 2 * kSaturated);
     }
     b.identity_layer_norm("blocks.2.ln2");
     const int64_t label = b.add_group("label", classes);
