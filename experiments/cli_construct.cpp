@@ -26,7 +26,7 @@ int construct_command(const Args& args) {
                                               "problems, accept for languages)")
       ("kind", po::value<std::string>()->default_value("auto"),
        "auto | swap (one layer: inputs that are transpositions) | regular (four layers: any DFA whose "
-       "co-automaton is small enough)")
+       "co-automaton is small enough) | cascade (three layers: mod-arith)")
       ("rate", po::value<std::string>()->default_value("relaxed"),
        "the rate range the same weights run under: relaxed (a = 2σ, the construction's) | released (a = σ, "
        "where it fails) | stable")
@@ -46,6 +46,8 @@ int construct_command(const Args& args) {
         "           token reflects it with I - 2κ̂κ̂ᵀ (w = 1, a = 2), sign heads read it out;\n"
         "  regular  four layers for a regular language: position parity, position phase, a ring buffer\n"
         "           with lookups, and the execution of the co-automaton by copies.\n"
+        "  cascade  three layers for mod-arith: counters of the digits' exponents (Z4, exact) and of the\n"
+        "           completed terms (Z5), a register reset at + and -, and detectors for the value.\n"
         "Writes an ordinary run directory (config.json, best.pt, last.pt) and construction.json, so\n"
         "gooselab eval evaluates it like a trained run. A task the construction does not cover, or one\n"
         "too large for the width, is an error and writes nothing.",

@@ -1,9 +1,11 @@
 // Choosing and planning a construction (see construction.h): swap when every input is a
-// transposition (of the group's points or of the DFA's states), else the regular pipeline.
+// transposition (of the group's points or of the DFA's states), the cascade for mod-arith (whose
+// co-automaton is too large for the regular pipeline's lookup), else the regular pipeline.
 #include "theory/construction.h"
 
 #include <stdexcept>
 
+#include "theory/cascade_construction.h"
 #include "theory/regular_construction.h"
 #include "theory/swap_construction.h"
 
@@ -22,15 +24,20 @@ ConstructionPlan plan_construction(const tasks::Task& task, tasks::Objective obj
                                   "(" + task.spec + " has " + std::to_string(task.dfa.num_states) +
                                   " states; use the swap construction with transpositions as inputs)");
     plan = regular_construction(task, objective, options.dim);
+  } else if (options.kind == "cascade") {
+    plan = cascade_construction(task, objective, options.dim);
   } else if (options.kind == "auto") {
     try {
       plan = swap_construction(task, objective, options.dim);
     } catch (const std::invalid_argument& swap_error) {
       if (task.group) throw;  // the regular route cannot carry a group's states either
-      plan = regular_construction(task, objective, options.dim);
+      if (task.spec == "mod-arith")
+        plan = cascade_construction(task, objective, options.dim);
+      else
+        plan = regular_construction(task, objective, options.dim);
     }
   } else {
-    throw std::invalid_argument("construct: --kind must be auto, swap or regular (got '" + options.kind + "')");
+    throw std::invalid_argument("construct: --kind must be auto, swap, regular or cascade (got '" + options.kind + "')");
   }
   plan.description["task"] = task.spec;
   plan.description["objective"] = tasks::to_string(objective);

@@ -1,7 +1,7 @@
 // Exact constructions: hand-set weights of an ordinary one- or four-layer RWKV-7 that track a
 // permutation word problem (swap: group word problems whose inputs are transpositions, and
 // DFAs whose symbols each swap two states) or recognise a regular language (regular: the
-// four-layer pipeline of paper/constructions.md). Exports ConstructOptions, ConstructionPlan,
+// four-layer pipeline of paper/constructions.md; cascade: three layers for mod-arith). Exports ConstructOptions, ConstructionPlan,
 // plan_construction().
 #pragma once
 #include <cstdint>
@@ -17,7 +17,8 @@
 namespace goose::theory {
 
 struct ConstructOptions {
-  std::string kind = "auto";  // auto (swap when it covers the task, else regular) | swap | regular
+  std::string kind = "auto";  // auto (swap when it covers the task, cascade for mod-arith, else regular)
+                              // | swap | regular | cascade
   int64_t dim = 0;            // 0: the narrowest width that fits; else exactly this (at least that)
 };
 
@@ -25,7 +26,7 @@ struct ConstructOptions {
 constexpr int64_t kMaxConstructionDim = 4096;
 
 struct ConstructionPlan {
-  std::string kind;          // "swap" | "regular"
+  std::string kind;          // "swap" | "regular" | "cascade"
   core::ModelConfig model;   // arch rwkv7, layers, dim, head_size, low-rank sizes, rwkv_rate relaxed,
                              // vocab_size and num_classes of the task's batches
   nlohmann::json description;  // what construction.json says: the layout, factors and sizes

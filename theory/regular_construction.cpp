@@ -352,12 +352,6 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
     // Symbol s = τ − 1 of phase ρ = τ mod 2n: slot i, block parity β.
     auto slot_of = [&](int64_t rho) { return ((rho - 1 + period) % period) % n; };
     auto block_parity = [&](int64_t rho) { return ((rho - 1 + period) % period) / n; };
-    // The rate: slot-th rank of a1/a2 reads `feature` and adds `logit` on `channels`.
-    auto rate = [&](int64_t layer, int64_t slot, int64_t feature, const std::vector<int64_t>& channels, double logit) {
-      b.att(layer, "a1").accessor<float, 2>()[feature][slot] = 1.0f;
-      auto a2 = b.att(layer, "a2").accessor<float, 2>();
-      for (int64_t ch : channels) a2[slot][ch] = float(logit);
-    };
 
     const int64_t token = b.add_group("token", vocab);
     {
@@ -385,7 +379,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
         wk[row][zero] = float(-sign);
         for (int64_t a = 0; a < k; ++a) wk[row][sym(a)] = float(sign);
       }
-      for (int64_t a = 0; a < k; ++a) rate(0, a, sym(a), {0, 1}, 2 * kSaturated);
+      for (int64_t a = 0; a < k; ++a) b.rate(0, a, {sym(a)}, {0, 1}, 2 * kSaturated);
       b.sign_head(0, 0, bos, parity + 0, parity + 1, zero);
     }
     b.identity_layer_norm("blocks.0.ln2");
@@ -410,7 +404,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
       }
       std::vector<int64_t> rotated;
       for (int64_t j = 0; j < n2; ++j) rotated.push_back(j * N), rotated.push_back(j * N + 1);
-      for (int64_t a = 0; a < k; ++a) rate(1, a, sym(a), rotated, 2 * kSaturated);
+      for (int64_t a = 0; a < k; ++a) b.rate(1, a, {sym(a)}, rotated, 2 * kSaturated);
     }
     b.identity_layer_norm("blocks.1.ln2");
     const int64_t pos = b.add_group("phase", period);
@@ -448,7 +442,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
         wv[base + k][bos] = float(kRingValue);  // the blank
         b.one_hot_head(2, head, k + 1, head < n ? prev[head] : cur[head - n]);
       }
-      for (int64_t rho = 0; rho < period; ++rho) rate(2, rho, pos + rho, slot_channels[rho], kSaturated);
+      for (int64_t rho = 0; rho < period; ++rho) b.rate(2, rho, {pos + rho}, slot_channels[rho], kSaturated);
     }
     b.identity_layer_norm("blocks.2.ln2");
     // Coordinates of the execution row: buffer 0 = 0..n−1, buffer 1 = n..2n−1, R+ = 2n, R− = 2n+1.
@@ -548,7 +542,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
       for (int64_t t = 0; t < coords; ++t) {
         std::vector<int64_t> channels;
         for (int64_t x = 0; x < n; ++x) channels.push_back(x * N + t);
-        rate(3, t, tgt + t, channels, 2 * kSaturated);
+        b.rate(3, t, {tgt + t}, channels, 2 * kSaturated);
       }
     }
     b.identity_layer_norm("blocks.3.ln2");

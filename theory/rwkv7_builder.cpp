@@ -110,6 +110,15 @@ void Rwkv7Builder::neutral_block(int64_t layer) {
   ffn(layer, "value.weight").zero_();
 }
 
+void Rwkv7Builder::rate(int64_t layer, int64_t slot, const std::vector<int64_t>& features,
+                        const std::vector<int64_t>& coords, double logit) {
+  torch::NoGradGuard no_grad;
+  auto a1 = att(layer, "a1").accessor<float, 2>();
+  for (const int64_t f : features) a1[f][slot] = 1.0f;
+  auto a2 = att(layer, "a2").accessor<float, 2>();
+  for (const int64_t ch : coords) a2[slot][ch] = float(logit);
+}
+
 void Rwkv7Builder::sign_head(int64_t layer, int64_t head, int64_t write_feature, int64_t on, int64_t off,
                              int64_t balance) {
   torch::NoGradGuard no_grad;

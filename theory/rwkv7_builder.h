@@ -60,6 +60,13 @@ class Rwkv7Builder {
   // channel mix. Constructions then set what they use.
   void neutral_block(int64_t layer);
 
+  // The in-context rate as a switch: rank `slot` of the rate's low-rank path (a1, a2) reads the
+  // channels `features` (a condition: their sum is 1 when it holds, 0 when not) and adds `logit`
+  // to the rate logit (a0 = −kSaturated) of the state coordinates `coords`: a = 2σ(kSaturated) = 2
+  // for logit 2·kSaturated, 2σ(0) = 1 for kSaturated, where the condition holds; ≈ 0 elsewhere.
+  void rate(int64_t layer, int64_t slot, const std::vector<int64_t>& features, const std::vector<int64_t>& coords,
+            double logit);
+
   // Readout heads. A sign head's state is rank one, S = kSignValue·p·uᵀ (p a fixed zero-mean
   // ±1 pattern over the head's coordinates, written when the channel `write_feature` is on),
   // and its receptance makes u·r = ±s with s bounded away from 0, so y = ±s·kSignValue·p.

@@ -1,6 +1,7 @@
 // End-to-end tests of `gooselab construct` and `eval --chunk` on what it writes: the real
 // binary (GOOSELAB_BIN), an ordinary run directory that read_run_config and eval load, exact
-// accuracy through eval, the released rate's failure, and one-line errors that write nothing.
+// accuracy through eval (the mod-arith cascade included), the released rate's failure, and
+// one-line errors that write nothing.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -68,6 +69,20 @@ TEST(CliConstruct, RegularConstructionAndReleasedRate) {
   EXPECT_EQ(read_run_config(released).config.model.rwkv_rate, "released");
 }
 
+TEST(CliConstruct, ModArithTakesTheCascade) {
+  TempDir tmp("construct");
+  const std::string relaxed = tmp / "relaxed", released = tmp / "released";
+  const auto made = run_gooselab("construct mod-arith --out '" + relaxed + "'");
+  ASSERT_EQ(made.code, 0) << made.err;
+  EXPECT_NE(made.out.find("cascade construction"), std::string::npos) << made.out;
+  EXPECT_EQ(nlohmann::json::parse(slurp(relaxed + "/construction.json"))["kind"], "cascade");
+  // Odd lengths: a string of even length ends with an operator, which has no label.
+  const auto eval = eval_json(relaxed, "11,1001", 50);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(eval["lengths"][i]["seq_acc"], 1.0);
+  ASSERT_EQ(run_gooselab("construct mod-arith --rate released --out '" + released + "'").code, 0);
+  EXPECT_LT(eval_json(released, "101", 50)["lengths"][0]["seq_acc"].get<double>(), 0.5);
+}
+
 TEST(CliConstruct, ErrorsAreOneLineAndWriteNothing) {
   TempDir tmp("construct");
   const std::string dir = tmp / "nothing";
@@ -75,10 +90,11 @@ TEST(CliConstruct, ErrorsAreOneLineAndWriteNothing) {
     std::string args, needle;
   } cases[] = {
       {"construct group:S5 --out '" + dir + "'", "neither a transposition nor the identity"},
-      {"construct mod-arith --out '" + dir + "'", "detectors"},
+      {"construct mod-arith --kind regular --out '" + dir + "'", "detectors"},
+      {"construct tomita:3 --kind cascade --out '" + dir + "'", "built for mod-arith only"},
       {"construct tomita:3 --kind swap --out '" + dir + "'", "does not act on the DFA's states as one swap"},
       {"construct tomita:3 --dim 20 --out '" + dir + "'", "needs a width of at least"},
-      {"construct tomita:3 --kind pipeline --out '" + dir + "'", "--kind must be auto, swap or regular"},
+      {"construct tomita:3 --kind pipeline --out '" + dir + "'", "--kind must be auto, swap, regular or cascade"},
       {"construct nonsense --out '" + dir + "'", "unknown task"},
       {"construct parity", "--out DIR is required"},
       {"construct --out '" + dir + "'", "SPEC is required"},

@@ -1,9 +1,10 @@
 // The exact constructions (theory/construction.h), run through the real core::Rwkv7Model and
 // its CPU kernel: exact agreement with the DFA / group product on every string up to length 10
 // (or all of the longest length that fits a count limit, plus random strings of length 10),
-// random strings at length 3000 through the chunked evaluation, λ* = −1 for swap tokens, a
-// state norm that stays put to length 10⁵, failure under the released rate range, w = 1 in
-// both decay parametrisations, the co-automaton's invariant, errors for what is not covered.
+// random strings at length 3000 through the chunked evaluation, the mod-arith cascade on every
+// string up to length 6, λ* = −1 for swap tokens, a state norm that stays put to length 10⁵,
+// failure under the released rate range, w = 1 in both decay parametrisations, the
+// co-automaton's invariant, errors for what is not covered.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -82,9 +83,10 @@ Words label_words(const Built& b, const std::vector<std::vector<int32_t>>& words
 }
 
 // Every word of length L over k symbols when k^L <= limit, else every word of the longest
-// length that fits plus `extra` random words of length L. Returns how many positions were
-// checked; every labelled position must be right.
-int64_t check_exhaustive(const Built& b, int64_t L, int64_t limit = 1 << 16, int64_t extra = 4000) {
+// length that fits plus `extra` random words of length L, plus the words `more` (of one length).
+// Returns how many positions were checked; every labelled position must be right.
+int64_t check_exhaustive(const Built& b, int64_t L, int64_t limit = 1 << 16, int64_t extra = 4000,
+                         const std::vector<std::vector<int32_t>>& more = {}) {
   torch::NoGradGuard no_grad;
   const int64_t k = b.task.num_symbols();
   int64_t full = L;
@@ -109,6 +111,7 @@ int64_t check_exhaustive(const Built& b, int64_t L, int64_t limit = 1 << 16, int
       for (auto& s : w) s = int32_t(rng() % uint64_t(k));
     sets.push_back(random);
   }
+  if (!more.empty()) sets.push_back(more);
   int64_t checked = 0;
   for (const auto& words : sets) {
     for (size_t start = 0; start < words.size(); start += 4096) {
@@ -304,6 +307,7 @@ TEST(RegularConstruction, AcceptFinalAndReleasedRate) {
 }
 
 TEST(RegularConstruction, RefusesWhatDoesNotFit) {
+  // mod-arith's co-automaton is too large for the lookup; kind auto takes the cascade instead.
   try {
     build("mod-arith", tasks::Objective::Accept, "regular");
     ADD_FAILURE() << "mod-arith: no error";
@@ -315,6 +319,84 @@ TEST(RegularConstruction, RefusesWhatDoesNotFit) {
   narrow.kind = "regular";
   narrow.dim = 40;
   EXPECT_THROW(plan_construction(tasks::make_task("tomita:3"), tasks::Objective::Accept, narrow), std::invalid_argument);
+}
+
+// ---- the mod-arith cascade -------------------------------------------------------------
+
+TEST(CascadeConstruction, ModArithIsExactOnEveryStringUpToLength5AndEveryValidOneOfLength7) {
+  // All 8^5 = 32,768 strings of length 5 (so every string up to length 5, as a prefix), valid or
+  // not, and all 5^4·3^3 = 16,875 valid strings of length 7 (digit, operator, …, digit: every
+  // labelled position of every string up to length 7 lies in one of their prefixes), against the
+  // DFA's labels at every labelled position; then the task's own strings at length 1001. (All
+  // 8^6 strings of length 6 also pass, in 2 minutes here: check_exhaustive(b, 6, 1 << 18, 0).)
+  const Built b = build("mod-arith", tasks::Objective::Accept);
+  EXPECT_EQ(b.plan.kind, "cascade");
+  EXPECT_EQ(b.model->config().layers, 3);
+  EXPECT_LE(b.model->config().dim, 128);
+  std::vector<std::vector<int32_t>> valid = {{}};
+  for (int i = 0; i < 7; ++i) {
+    std::vector<std::vector<int32_t>> longer;
+    for (const auto& w : valid)
+      for (int32_t s = i % 2 == 0 ? 0 : 5; s < (i % 2 == 0 ? 5 : 8); ++s) {
+        longer.push_back(w);
+        longer.back().push_back(s);
+      }
+    valid = std::move(longer);
+  }
+  ASSERT_EQ(valid.size(), 16875u);
+  EXPECT_GT(check_exhaustive(b, 5, 1 << 15, 0, valid), 60000);
+  EXPECT_EQ(sequence_accuracy(b, 1001, 16, 250), 1.0);
+}
+
+TEST(CascadeConstruction, RandomStringsAtLength1000AndAcceptFinal) {
+  // 100 uniformly random strings of length 1000 (most die within a few symbols; what is labelled
+  // is a valid prefix), then valid strings labelled at the last position only.
+  const Built b = build("mod-arith", tasks::Objective::Accept, "cascade");
+  EXPECT_GE(check_exhaustive(b, 1000, 1, 100), 0);
+  const Built final = build("mod-arith", tasks::Objective::AcceptFinal, "cascade");
+  EXPECT_EQ(sequence_accuracy(final, 301, 32, 0), 1.0);
+}
+
+TEST(CascadeConstruction, ReleasedRateBreaksIt) {
+  const Built released = build("mod-arith", tasks::Objective::Accept, "cascade", "released");
+  EXPECT_LE(sequence_accuracy(released, 101, 32, 0), 0.5);
+}
+
+TEST(CascadeConstruction, StateNormsAreBoundedAtLength100000) {
+  // A valid string of 10⁵ symbols (random digits and operators, alternating): the ± parity,
+  // exponent counter and register are exact (swaps, signed swaps, replacement of a one-hot), and
+  // only s's reflections about axes at multiples of π/5 round, by fp32 rounding.
+  torch::NoGradGuard no_grad;
+  const Built b = build("mod-arith", tasks::Objective::Accept);
+  std::vector<torch::Tensor> state = b.model->initial_state(1);
+  std::mt19937_64 rng(11);
+  int64_t position = 0;
+  auto valid_symbols = [&](int64_t count) {
+    std::vector<int64_t> ids;
+    for (int64_t i = 0; i < count; ++i, ++position)
+      ids.push_back(core::kFirstSymbolToken + (position % 2 == 0 ? int64_t(rng() % 5) : 5 + int64_t(rng() % 3)));
+    return torch::tensor(ids).unsqueeze(0);
+  };
+  b.model->forward_from(torch::cat({torch::full({1, 1}, core::kBosToken, torch::kLong), valid_symbols(1000)}, 1), state);
+  std::vector<double> early;
+  for (int l = 0; l < 3; ++l) early.push_back(state[3 * l + 2].norm().item<double>());
+  for (int64_t done = 1000; done < 100000; done += 9900) b.model->forward_from(valid_symbols(9900), state);
+  const double tolerance[3] = {1e-5, 1e-5, 1e-3};
+  for (int l = 0; l < 3; ++l) {
+    const double late = state[3 * l + 2].norm().item<double>();
+    std::printf("mod-arith cascade construction, layer %d WKV state norm: %.7g after 10^3 symbols, %.7g after 10^5\n",
+                l + 1, early[l], late);
+    EXPECT_NEAR(late / early[l], 1.0, tolerance[l]) << "layer " << l + 1;
+  }
+}
+
+TEST(CascadeConstruction, RefusesOtherTasks) {
+  EXPECT_THROW(build("tomita:3", tasks::Objective::Accept, "cascade"), std::invalid_argument);
+  EXPECT_THROW(build("mod-arith", tasks::Objective::State, "cascade"), std::invalid_argument);
+  ConstructOptions narrow;
+  narrow.kind = "cascade";
+  narrow.dim = 40;
+  EXPECT_THROW(plan_construction(tasks::make_task("mod-arith"), tasks::Objective::Accept, narrow), std::invalid_argument);
 }
 
 // ---- pinned weights and outputs -------------------------------------------------------
@@ -349,7 +431,8 @@ TEST(Constructions, WeightsAndOutputsArePinned) {
   const std::vector<std::tuple<std::string, tasks::Objective, std::string>> cases = {
       {"group:S5@transpositions", tasks::Objective::State, "swap"},
       {"parity", tasks::Objective::State, "swap"},
-      {"tomita:3", tasks::Objective::Accept, "regular"}};
+      {"tomita:3", tasks::Objective::Accept, "regular"},
+      {"mod-arith", tasks::Objective::Accept, "cascade"}};
   const std::string path = fixture("pins.json");
   nlohmann::json pins = nlohmann::json::object();
   for (const auto& [spec, objective, kind] : cases) {
