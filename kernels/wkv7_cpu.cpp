@@ -100,17 +100,25 @@ inline void step_rows(int64_t n, const float* __restrict w, const float* __restr
   }
 }
 
-// 16 floats as one value (GCC/Clang vector extension: one AVX-512 register here, two AVX2
-// registers or four SSE ones elsewhere), for the backward step below.
-typedef float Vec16 __attribute__((vector_size(64)));
-inline Vec16 load16(const float* p) {
-  Vec16 x;
+// One machine register of floats (GCC/Clang vector extension): 16 lanes with AVX-512, 8 with
+// AVX, 4 otherwise. A wider type than the machine's registers is lowered through the stack:
+// Vec16 on an AVX2 machine made the backward 5x slower than this (measured, 2026-12-07).
+#if defined(__AVX512F__)
+constexpr int64_t kLanes = 16;
+#elif defined(__AVX__)
+constexpr int64_t kLanes = 8;
+#else
+constexpr int64_t kLanes = 4;
+#endif
+typedef float VecF __attribute__((vector_size(kLanes * sizeof(float))));
+inline VecF loadv(const float* p) {
+  VecF x;
   std::memcpy(&x, p, sizeof x);
   return x;
 }
-inline void store16(float* p, Vec16 x) { std::memcpy(p, &x, sizeof x); }
+inline void storev(float* p, VecF x) { std::memcpy(p, &x, sizeof x); }
 
-// One backward step for N a multiple of 16 (V = N/16 vectors per row; used at N = 16), with
+// One backward step for N a multiple of kLanes (V = N/kLanes vectors per row; used at N = 16), with
 // every accumulator in registers and dS carried in both layouts (dSr row-major, dSc column-major, the same numbers)
 // so that no product needs a horizontal reduction:
 //   dS += dy rᵀ;  dr = S_tᵀ dy (rows);  dv = dS k, u = dS b (columns);
@@ -125,55 +133,55 @@ inline void backward_step_vec(const float* __restrict rt, const float* __restric
                               float* __restrict dSr, float* __restrict dSc, float* __restrict u,
                               float* __restrict drt, float* __restrict dwt, float* __restrict dkt,
                               float* __restrict dvt, float* __restrict dat, float* __restrict dbt) {
-  constexpr int64_t N = kN, V = kN / 16;
-  // Each pass runs over one 16-wide slice q at a time, so that only a few accumulators are live.
+  constexpr int64_t N = kN, V = kN / kLanes;
+  // Each pass runs over one kLanes-wide slice q at a time, so that only a few accumulators are live.
   for (int64_t q = 0; q < V; ++q) {  // rows: dS += dy rᵀ, dr += dy_i S_t[i]
-    const Vec16 rv = load16(rt + 16 * q);
-    Vec16 acc{};
+    const VecF rv = loadv(rt + kLanes * q);
+    VecF acc{};
     for (int64_t i = 0; i < N; ++i) {
       const float dyi = dyt[i];
-      float* g = dSr + i * N + 16 * q;
-      store16(g, load16(g) + dyi * rv);
-      acc += dyi * load16(cur + i * N + 16 * q);
+      float* g = dSr + i * N + kLanes * q;
+      storev(g, loadv(g) + dyi * rv);
+      acc += dyi * loadv(cur + i * N + kLanes * q);
     }
-    store16(drt + 16 * q, acc);
+    storev(drt + kLanes * q, acc);
   }
   for (int64_t q = 0; q < V; ++q) {  // columns: the same dS += dy rᵀ; dv = dS k, u = dS b
-    const Vec16 dyv = load16(dyt + 16 * q);
-    Vec16 acc{}, acc2{};
+    const VecF dyv = loadv(dyt + kLanes * q);
+    VecF acc{}, acc2{};
     for (int64_t j = 0; j < N; ++j) {
-      float* g = dSc + j * N + 16 * q;
-      const Vec16 e = load16(g) + rt[j] * dyv;
-      store16(g, e);
+      float* g = dSc + j * N + kLanes * q;
+      const VecF e = loadv(g) + rt[j] * dyv;
+      storev(g, e);
       acc += kt[j] * e;
       acc2 += bt[j] * e;
     }
-    store16(dvt + 16 * q, acc);
-    store16(u + 16 * q, acc2);
+    storev(dvt + kLanes * q, acc);
+    storev(u + kLanes * q, acc2);
   }
   for (int64_t q = 0; q < V; ++q) {  // rows: the Sᵀx products, then dS ← dS diag(w) + u aᵀ
-    const Vec16 wv = load16(wt + 16 * q), av = load16(at + 16 * q);
-    Vec16 dkv{}, dbv{}, dwv{}, dav{};
+    const VecF wv = loadv(wt + kLanes * q), av = loadv(at + kLanes * q);
+    VecF dkv{}, dbv{}, dwv{}, dav{};
     for (int64_t i = 0; i < N; ++i) {
       const float vi = vt[i], sai = sa[i], ui = u[i];
-      float* g = dSr + i * N + 16 * q;
-      const Vec16 e = load16(g), p = load16(prev + i * N + 16 * q);
+      float* g = dSr + i * N + kLanes * q;
+      const VecF e = loadv(g), p = loadv(prev + i * N + kLanes * q);
       dkv += vi * e;
       dbv += sai * e;
       dwv += p * e;
       dav += ui * p;
-      store16(g, e * wv + ui * av);
+      storev(g, e * wv + ui * av);
     }
-    store16(dkt + 16 * q, dkv);
-    store16(dbt + 16 * q, dbv);
-    store16(dwt + 16 * q, dwv);
-    store16(dat + 16 * q, dav);
+    storev(dkt + kLanes * q, dkv);
+    storev(dbt + kLanes * q, dbv);
+    storev(dwt + kLanes * q, dwv);
+    storev(dat + kLanes * q, dav);
   }
   for (int64_t q = 0; q < V; ++q) {  // columns: dS ← dS diag(w) + u aᵀ
-    const Vec16 uv = load16(u + 16 * q);
+    const VecF uv = loadv(u + kLanes * q);
     for (int64_t j = 0; j < N; ++j) {
-      float* g = dSc + j * N + 16 * q;
-      store16(g, load16(g) * wt[j] + at[j] * uv);
+      float* g = dSc + j * N + kLanes * q;
+      storev(g, loadv(g) * wt[j] + at[j] * uv);
     }
   }
 }

@@ -117,16 +117,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
 
   ConstructionPlan out;
   out.kind = "cascade";
-  core::ModelConfig& m = out.model;
-  m.arch = "rwkv7";
-  m.vocab_size = vocab;
-  m.num_classes = classes;
-  m.layers = 3;
-  m.dim = width;
-  m.head_size = N;
-  m.rwkv_rate = "relaxed";
-  m.rwkv_lora_a = 4;
-  m.rwkv_init = "simple";  // every weight is set by hand
+  out.model = constructed_config(vocab, classes, 3, width, N, 4);
 
   out.description = {
       {"kind", "cascade"},

@@ -274,16 +274,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
 
   ConstructionPlan out;
   out.kind = "regular";
-  core::ModelConfig& m = out.model;
-  m.arch = "rwkv7";
-  m.vocab_size = vocab;
-  m.num_classes = classes;
-  m.layers = 4;
-  m.dim = width;
-  m.head_size = N;
-  m.rwkv_rate = "relaxed";
-  m.rwkv_lora_a = std::max(vocab, 2 * n + 2);
-  m.rwkv_init = "simple";  // every weight is set by hand; the cheaper initialisation is overwritten
+  out.model = constructed_config(vocab, classes, 4, width, N, std::max(vocab, 2 * n + 2));
 
   // Per-slot lookups, precomputed: the previous block's map P'_κ and the current block's images.
   const auto blocks = all_words(k, n);

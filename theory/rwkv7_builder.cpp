@@ -14,6 +14,21 @@ constexpr double kLayerNormEps = 1e-5;  // core::Rwkv7Model's LayerNorms (REFERE
 
 }  // namespace
 
+core::ModelConfig constructed_config(int64_t vocab, int64_t classes, int64_t layers, int64_t dim,
+                                     int64_t head_size, int64_t lora_a) {
+  core::ModelConfig m;
+  m.arch = "rwkv7";
+  m.vocab_size = vocab;
+  m.num_classes = classes;
+  m.layers = layers;
+  m.dim = dim;
+  m.head_size = head_size;
+  m.rwkv_rate = "relaxed";
+  m.rwkv_lora_a = lora_a;
+  m.rwkv_init = "simple";
+  return m;
+}
+
 Rwkv7Builder::Rwkv7Builder(core::Rwkv7Model& model)
     : model_(model),
       dim_(model.config().dim),

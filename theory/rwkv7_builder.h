@@ -1,7 +1,8 @@
 // Setting an ordinary core::Rwkv7Model's weights by hand: the residual stream as named one-hot
 // groups (so every LayerNorm sees the same mean and variance at every position and can be
 // made an exact identity), neutral defaults for every knob a construction does not use, and a
-// check that no parameter was left unset. Exports Rwkv7Builder, MlpBuilder, kSaturated.
+// check that no parameter was left unset. Exports Rwkv7Builder, MlpBuilder, kSaturated,
+// constructed_config().
 #pragma once
 #include <cstdint>
 #include <map>
@@ -18,6 +19,12 @@ namespace goose::theory {
 // so a relaxed rate 2σ(±60) is exactly 2 or negligibly above 0, and a decay logit of -60 gives
 // w = 1 exactly in both decay parametrisations (exp(-e^{-1/2}·σ(-60)) and exp(-exp(-60))).
 constexpr double kSaturated = 60.0;
+
+// The model configuration every construction starts from: RWKV-7 with the relaxed rate (a up to
+// 2, for reflections), the cheap "simple" initialisation (every weight is then set by hand) and
+// a low-rank a-projection of rank lora_a (the constructions route one feature per rank to it).
+core::ModelConfig constructed_config(int64_t vocab, int64_t classes, int64_t layers, int64_t dim,
+                                     int64_t head_size, int64_t lora_a);
 
 class Rwkv7Builder {
  public:

@@ -105,16 +105,7 @@ ConstructionPlan swap_construction(const tasks::Task& task, tasks::Objective obj
 
   ConstructionPlan out;
   out.kind = "swap";
-  core::ModelConfig& m = out.model;
-  m.arch = "rwkv7";
-  m.vocab_size = vocab;
-  m.num_classes = plan.classes;
-  m.layers = 1;
-  m.dim = width;
-  m.head_size = n;
-  m.rwkv_rate = "relaxed";
-  m.rwkv_lora_a = vocab;
-  m.rwkv_init = "simple";  // every weight is set by hand; the cheaper initialisation is overwritten
+  out.model = constructed_config(vocab, plan.classes, 1, width, n, vocab);
 
   nlohmann::json inputs = nlohmann::json::array();
   for (int a = 0; a < task.num_symbols(); ++a) {
