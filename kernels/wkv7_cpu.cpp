@@ -118,24 +118,24 @@ inline VecF loadv(const float* p) {
 }
 inline void storev(float* p, VecF x) { std::memcpy(p, &x, sizeof x); }
 
-// One backward step for N a multiple of kLanes (V = N/kLanes vectors per row; used at N = 16), with
-// every accumulator in registers and dS carried in both layouts (dSr row-major, dSc column-major, the same numbers)
-// so that no product needs a horizontal reduction:
+// The backward for N a multiple of kLanes (V = N/kLanes vectors per row; used at N = 16), with
+// every accumulator in registers and dS carried in both layouts (dSr row-major, dSc
+// column-major, the same numbers) so that no product needs a horizontal reduction. Step t is
 //   dS += dy rᵀ;  dr = S_tᵀ dy (rows);  dv = dS k, u = dS b (columns);
 //   dk = dSᵀ v, db = dSᵀ sa, dw = diag(dSᵀ S_{t-1}), da = S_{t-1}ᵀ u (rows);
-//   dS ← dS diag(w) + u aᵀ (both layouts).
+//   dS ← dS diag(w) + u aᵀ (both layouts),
+// and the first line of step t−1 is done in the same sweep over dS as the last of step t (its
+// dr needs S_{t-1}, step t's `prev`): two sweeps of each layout per step instead of four.
+
+// The first line of the last step: dS += dy rᵀ in both layouts, dr = S_tᵀ dy, dv = dS k, u = dS b.
 template <int64_t kN>
-inline void backward_step_vec(const float* __restrict rt, const float* __restrict wt,
-                              const float* __restrict kt, const float* __restrict vt,
-                              const float* __restrict at, const float* __restrict bt,
-                              const float* __restrict sa, const float* __restrict dyt,
-                              const float* __restrict prev, const float* __restrict cur,
-                              float* __restrict dSr, float* __restrict dSc, float* __restrict u,
-                              float* __restrict drt, float* __restrict dwt, float* __restrict dkt,
-                              float* __restrict dvt, float* __restrict dat, float* __restrict dbt) {
+inline void backward_step_in(const float* __restrict rt, const float* __restrict dyt,
+                             const float* __restrict cur, const float* __restrict kt,
+                             const float* __restrict bt, float* __restrict dSr,
+                             float* __restrict dSc, float* __restrict drt, float* __restrict dvt,
+                             float* __restrict u) {
   constexpr int64_t N = kN, V = kN / kLanes;
-  // Each pass runs over one kLanes-wide slice q at a time, so that only a few accumulators are live.
-  for (int64_t q = 0; q < V; ++q) {  // rows: dS += dy rᵀ, dr += dy_i S_t[i]
+  for (int64_t q = 0; q < V; ++q) {  // one slice at a time: few accumulators live
     const VecF rv = loadv(rt + kLanes * q);
     VecF acc{};
     for (int64_t i = 0; i < N; ++i) {
@@ -146,7 +146,7 @@ inline void backward_step_vec(const float* __restrict rt, const float* __restric
     }
     storev(drt + kLanes * q, acc);
   }
-  for (int64_t q = 0; q < V; ++q) {  // columns: the same dS += dy rᵀ; dv = dS k, u = dS b
+  for (int64_t q = 0; q < V; ++q) {
     const VecF dyv = loadv(dyt + kLanes * q);
     VecF acc{}, acc2{};
     for (int64_t j = 0; j < N; ++j) {
@@ -159,9 +159,24 @@ inline void backward_step_vec(const float* __restrict rt, const float* __restric
     storev(dvt + kLanes * q, acc);
     storev(u + kLanes * q, acc2);
   }
-  for (int64_t q = 0; q < V; ++q) {  // rows: the Sᵀx products, then dS ← dS diag(w) + u aᵀ
+}
+
+// Rows of step t (dk, db, dw, da; dS ← dS diag(w) + u aᵀ), then, with kPrev, step t−1's
+// dS += dy' r'ᵀ and dr' = S_{t-1}ᵀ dy' (primes: step t−1's vectors).
+template <int64_t kN, bool kPrev>
+inline void backward_step_rows(const float* __restrict wt, const float* __restrict at,
+                               const float* __restrict vt, const float* __restrict sa,
+                               const float* __restrict prev, const float* __restrict u,
+                               float* __restrict dSr, float* __restrict dkt,
+                               float* __restrict dbt, float* __restrict dwt,
+                               float* __restrict dat, const float* __restrict rp,
+                               const float* __restrict dyp, float* __restrict drp) {
+  constexpr int64_t N = kN, V = kN / kLanes;
+  for (int64_t q = 0; q < V; ++q) {
     const VecF wv = loadv(wt + kLanes * q), av = loadv(at + kLanes * q);
-    VecF dkv{}, dbv{}, dwv{}, dav{};
+    VecF rv{};
+    if constexpr (kPrev) rv = loadv(rp + kLanes * q);
+    VecF dkv{}, dbv{}, dwv{}, dav{}, drv{};
     for (int64_t i = 0; i < N; ++i) {
       const float vi = vt[i], sai = sa[i], ui = u[i];
       float* g = dSr + i * N + kLanes * q;
@@ -170,18 +185,49 @@ inline void backward_step_vec(const float* __restrict rt, const float* __restric
       dbv += sai * e;
       dwv += p * e;
       dav += ui * p;
-      storev(g, e * wv + ui * av);
+      VecF next = e * wv + ui * av;
+      if constexpr (kPrev) {
+        const float dyi = dyp[i];
+        next = next + dyi * rv;
+        drv += dyi * p;
+      }
+      storev(g, next);
     }
     storev(dkt + kLanes * q, dkv);
     storev(dbt + kLanes * q, dbv);
     storev(dwt + kLanes * q, dwv);
     storev(dat + kLanes * q, dav);
+    if constexpr (kPrev) storev(drp + kLanes * q, drv);
   }
-  for (int64_t q = 0; q < V; ++q) {  // columns: dS ← dS diag(w) + u aᵀ
+}
+
+// Columns of step t (dS ← dS diag(w) + u aᵀ), then, with kPrev, step t−1's dS += dy' r'ᵀ,
+// dv' = dS k' and u' = dS b' (into u_prev).
+template <int64_t kN, bool kPrev>
+inline void backward_step_cols(const float* __restrict wt, const float* __restrict at,
+                               const float* __restrict u, float* __restrict dSc,
+                               const float* __restrict rp, const float* __restrict dyp,
+                               const float* __restrict kp, const float* __restrict bp,
+                               float* __restrict dvp, float* __restrict u_prev) {
+  constexpr int64_t N = kN, V = kN / kLanes;
+  for (int64_t q = 0; q < V; ++q) {
     const VecF uv = loadv(u + kLanes * q);
+    VecF dyv{};
+    if constexpr (kPrev) dyv = loadv(dyp + kLanes * q);
+    VecF dvv{}, upv{};
     for (int64_t j = 0; j < N; ++j) {
       float* g = dSc + j * N + kLanes * q;
-      storev(g, loadv(g) * wt[j] + at[j] * uv);
+      VecF e = loadv(g) * wt[j] + at[j] * uv;
+      if constexpr (kPrev) {
+        e = e + rp[j] * dyv;
+        dvv += kp[j] * e;
+        upv += bp[j] * e;
+      }
+      storev(g, e);
+    }
+    if constexpr (kPrev) {
+      storev(dvp + kLanes * q, dvv);
+      storev(u_prev + kLanes * q, upv);
     }
   }
 }
@@ -229,7 +275,7 @@ void backward_impl(const Wkv7Dims& sz, const float* r, const float* w, const flo
     // (more accumulators than registers, or slices re-streamed), so they keep the row step.
     constexpr bool kVec = kN == 16;
     std::vector<float> states((C + 1) * NN), sa_buf(C * N), dS_buf(NN), zero(N, 0.f), St(NN),
-        dSc_buf(kVec ? NN : 0), u_buf(kVec ? N : 0);
+        dSc_buf(kVec ? NN : 0), u_buf(kVec ? 2 * N : 0);
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t bi = bh / H, h = bh % H;
       float* __restrict dS = dS_buf.data();
@@ -250,6 +296,38 @@ void backward_impl(const Wkv7Dims& sz, const float* r, const float* w, const flo
           step_rows<kN>(N, w + o, k + o, v + o, b + o, sa, states.data() + tt * NN,
                         states.data() + (tt + 1) * NN);
         }
+        if constexpr (kVec) {
+          auto at_step = [&](int64_t t) { return ((bi * T + t) * H + h) * N; };
+          auto dy_at = [&](int64_t o) { return dy ? dy + o : zero.data(); };
+          float* u_cur = u_buf.data();
+          float* u_next = u_buf.data() + N;
+          if (c == n_ckpt - 1) {  // the last step's first line, from S_T
+            const int64_t o = at_step(T - 1);
+            backward_step_in<kN>(r + o, dy_at(o), states.data() + len * NN, k + o, b + o, dS,
+                                 dSc_buf.data(), dr + o, dv + o, u_cur);
+          }
+          for (int64_t tt = len - 1; tt >= 0; --tt) {
+            const int64_t t = t0 + tt, o = at_step(t);
+            const float* prev = states.data() + tt * NN;
+            const float* sa = sa_buf.data() + tt * N;
+            if (t > 0) {
+              const int64_t op = at_step(t - 1);
+              backward_step_rows<kN, true>(w + o, a + o, v + o, sa, prev, u_cur, dS, dk + o,
+                                           db + o, dw + o, da + o, r + op, dy_at(op), dr + op);
+              backward_step_cols<kN, true>(w + o, a + o, u_cur, dSc_buf.data(), r + op,
+                                           dy_at(op), k + op, b + op, dv + op, u_next);
+              std::swap(u_cur, u_next);
+            } else {
+              backward_step_rows<kN, false>(w + o, a + o, v + o, sa, prev, u_cur, dS, dk + o,
+                                            db + o, dw + o, da + o, nullptr, nullptr, nullptr);
+              backward_step_cols<kN, false>(w + o, a + o, u_cur, dSc_buf.data(), nullptr,
+                                            nullptr, nullptr, nullptr, nullptr, nullptr);
+            }
+          }
+          // u_cur is carried into the previous chunk: copy it where that chunk starts reading.
+          if (u_cur != u_buf.data()) std::copy(u_cur, u_cur + N, u_buf.data());
+          continue;
+        }
         for (int64_t tt = len - 1; tt >= 0; --tt) {
           const int64_t o = ((bi * T + t0 + tt) * H + h) * N;
           const float* __restrict prev = states.data() + tt * NN;
@@ -260,11 +338,6 @@ void backward_impl(const Wkv7Dims& sz, const float* r, const float* w, const flo
                       *__restrict vt = v + o, *__restrict at = a + o, *__restrict bt = b + o;
           float *__restrict drt = dr + o, *__restrict dwt = dw + o, *__restrict dkt = dk + o,
                 *__restrict dvt = dv + o, *__restrict dat = da + o, *__restrict dbt = db + o;
-          if constexpr (kVec) {
-            backward_step_vec<kN>(rt, wt, kt, vt, at, bt, sa, dyt, prev, cur, dS,
-                                  dSc_buf.data(), u_buf.data(), drt, dwt, dkt, dvt, dat, dbt);
-            continue;
-          }
           std::fill(drt, drt + N, 0.f);
           std::fill(dwt, dwt + N, 0.f);
           std::fill(dkt, dkt + N, 0.f);
