@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/causal_conv.h"
 #include "kernels/selective_scan.h"
 
 namespace goose::core {
@@ -41,7 +42,8 @@ DssmMixerImpl::DssmMixerImpl(const ModelConfig& c)
       dt_rank_((c.dim + 15) / 16),
       eigen_(parse_dssm_eigen(c.dssm_eigen)),
       mode_(scan_mode_of(eigen_)),
-      impl_(kernel_choice(c.kernel).recurrence) {
+      impl_(kernel_choice(c.kernel).recurrence),
+      kernel_(kernel_choice(c.kernel)) {
   const int64_t C = c.dim, D = inner_, N = state_, R = dt_rank_;
   const int64_t parts = is_complex(eigen_) ? 2 : 1;
   using torch::nn::LinearOptions;
@@ -85,10 +87,19 @@ DssmMixerImpl::ScanInputs DssmMixerImpl::prepare(const torch::Tensor& u,
   const int64_t B = u.size(0), T = u.size(1), N = state_;
   const bool cx = is_complex(eigen_);
   auto xz = in_proj_(u).chunk(2, -1);
-  auto window = conv.defined() ? conv : torch::zeros({B, inner_, kConvWidth - 1}, u.options());
+  const int64_t W = kConvWidth - 1;
   ScanInputs in;
-  in.ext = torch::cat({window, xz[0].transpose(1, 2)}, 2);              // (B,D,T+3)
-  in.x = torch::silu(conv1d_(in.ext)).transpose(1, 2).contiguous();     // (B,T,D)
+  if (fused_applies(kernel_, u, "dssm")) {  // one pass; the chain below is its reference
+    in.x = kernels::causal_conv_silu(xz[0], conv, conv1d_->weight, conv1d_->bias);
+    in.window = T >= W ? xz[0].slice(1, T - W).transpose(1, 2)
+                       : torch::cat({conv.defined() ? conv : torch::zeros({B, inner_, W}, u.options()),
+                                     xz[0].transpose(1, 2)}, 2).slice(2, T);
+  } else {
+    auto window = conv.defined() ? conv : torch::zeros({B, inner_, W}, u.options());
+    const auto ext = torch::cat({window, xz[0].transpose(1, 2)}, 2);  // (B,D,T+3)
+    in.x = torch::silu(conv1d_(ext)).transpose(1, 2).contiguous();   // (B,T,D)
+    in.window = ext.slice(2, T);
+  }
   const int64_t width = cx ? 2 * N : N;
   auto parts = x_proj_(in.x).split_with_sizes({dt_rank_, width, width}, -1);
   in.delta = torch::softplus(dt_proj_(parts[0])).contiguous();
@@ -100,14 +111,13 @@ DssmMixerImpl::ScanInputs DssmMixerImpl::prepare(const torch::Tensor& u,
 
 DssmMixerImpl::Output DssmMixerImpl::forward(const torch::Tensor& u, const torch::Tensor& conv,
                                              const torch::Tensor& h0) {
-  const int64_t T = u.size(1);
   const ScanInputs in = prepare(u, conv);
   // The scan runs in the parameters' precision even under bf16 autocast (a no-op otherwise).
   auto f32 = [&](const torch::Tensor& t) { return t.to(D_.scalar_type()); };
   auto [y, h] = kernels::selective_scan(f32(in.x), f32(in.delta), A(), f32(in.Bm), f32(in.Cm), D_, h0,
                                         mode_, impl_);
   auto out = out_proj_(y * torch::silu(in.z));
-  return {out, in.ext.slice(2, T), h};
+  return {out, in.window, h};
 }
 
 DssmEigenvalues DssmMixerImpl::eigenvalues(const torch::Tensor& u) {

@@ -67,7 +67,8 @@ class DssmMixerImpl : public torch::nn::Module {
 
  private:
   struct ScanInputs {
-    torch::Tensor x, delta, Bm, Cm, z, ext;
+    torch::Tensor x, delta, Bm, Cm, z;
+    torch::Tensor window;  // (B,inner,3): the last kConvWidth-1 conv inputs, for the next call
   };
   ScanInputs prepare(const torch::Tensor& u, const torch::Tensor& conv);
 
@@ -75,6 +76,7 @@ class DssmMixerImpl : public torch::nn::Module {
   DssmEigen eigen_;
   kernels::ScanMode mode_;
   kernels::Impl impl_;
+  KernelChoice kernel_;
   torch::nn::Linear in_proj_{nullptr}, x_proj_{nullptr}, dt_proj_{nullptr}, out_proj_{nullptr};
   torch::nn::Conv1d conv1d_{nullptr};
   torch::Tensor A_log_, A_im_, D_;  // A_log_ undefined for complex-unit, A_im_ for the real modes

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "core/device.h"
 #include "core/dssm.h"
 #include "core/lstm.h"
 #include "core/rwkv7.h"
@@ -93,6 +94,19 @@ void require_heads(const ModelConfig& c) {
 }
 
 }  // namespace
+
+bool fused_applies(const KernelChoice& choice, const torch::Tensor& x, const std::string& model) {
+  if (!choice.fused) return false;
+  const bool fits =
+      x.device().is_cpu() && x.scalar_type() == torch::kFloat && !cpu_autocast_active();
+  if (!fits && choice.fused_only)
+    throw std::invalid_argument(model + ": kernel 'fused' takes CPU fp32 tensors, got " +
+                                std::string(c10::toString(x.scalar_type())) + " on " +
+                                x.device().str() +
+                                (cpu_autocast_active() ? " under bf16 autocast" : "") +
+                                " (use auto)");
+  return fits;
+}
 
 KernelChoice kernel_choice(const std::string& kernel) {
   KernelChoice choice;

@@ -52,10 +52,11 @@ struct ModelConfig {
 };
 
 // What ModelConfig::kernel selects. RWKV-7's time and channel mixes run as the fused CPU ops
-// (kernels/rwkv7_mix.h) for "fused", and for "auto" when the inputs are CPU fp32 tensors (not under bf16 autocast);
+// (kernels/rwkv7_mix.h; the diagonal SSM's convolution + SiLU, kernels/causal_conv.h) for
+// "fused", and for "auto" when the inputs are CPU fp32 tensors (not under bf16 autocast);
 // otherwise as the unfused LibTorch chain (the reference the fused ops are tested against)
 // around the recurrence implementation the name gives (kernels/impl.h: reference, cpu, cuda,
-// loop; auto and fused → the recurrence's own auto). The diagonal SSM reads only `recurrence`.
+// loop; auto and fused → the recurrence's own auto).
 struct KernelChoice {
   kernels::Impl recurrence = kernels::Impl::Auto;
   bool fused = false;       // the fused mixes where the inputs allow
@@ -63,6 +64,10 @@ struct KernelChoice {
 };
 // Throws std::invalid_argument on an unknown name.
 KernelChoice kernel_choice(const std::string& kernel);
+// Whether the fused CPU ops run on x: as the choice allows, x is a CPU fp32 tensor and no CPU
+// autocast is on (bf16 training takes the unfused chain); under "fused" anything else throws
+// std::invalid_argument naming `model`.
+bool fused_applies(const KernelChoice& choice, const torch::Tensor& x, const std::string& model);
 
 struct ParameterGroup {
   std::string name;

@@ -24,21 +24,6 @@ int64_t auto_lora(double factor, int64_t dim) {
   return std::clamp<int64_t>(8 * std::llround(raw / 16.0), 8, 16);
 }
 
-// Whether the fused mixes run on x: as the kernel choice allows, x is a CPU fp32 tensor and no
-// CPU autocast is on (bf16 training takes the unfused chain); "fused" otherwise is an error.
-bool fused_applies(const KernelChoice& choice, const torch::Tensor& x) {
-  if (!choice.fused) return false;
-  const bool fits =
-      x.device().is_cpu() && x.scalar_type() == torch::kFloat && !cpu_autocast_active();
-  if (!fits && choice.fused_only)
-    throw std::invalid_argument("rwkv7: kernel 'fused' takes CPU fp32 tensors, got " +
-                                std::string(c10::toString(x.scalar_type())) + " on " +
-                                x.device().str() +
-                                (cpu_autocast_active() ? " under bf16 autocast" : "") +
-                                " (use auto)");
-  return fits;
-}
-
 // shift(x)_t = x_{t-1}, with x_prev (or zeros) before the first position.
 torch::Tensor token_shift(const torch::Tensor& x, const torch::Tensor& x_prev) {
   auto first =
@@ -161,7 +146,7 @@ Rwkv7TimeMixImpl::Rwkv7TimeMixImpl(const ModelConfig& c, int64_t layer)
 }
 
 bool Rwkv7TimeMixImpl::use_fused(const torch::Tensor& x) const {
-  return fused_applies(kernel_, x) && !(record_rates_ && torch::GradMode::is_enabled());
+  return fused_applies(kernel_, x, "rwkv7") && !(record_rates_ && torch::GradMode::is_enabled());
 }
 
 Rwkv7TimeMixImpl::Output Rwkv7TimeMixImpl::forward_fused(const torch::Tensor& x,
@@ -258,7 +243,7 @@ Rwkv7ChannelMixImpl::Rwkv7ChannelMixImpl(const ModelConfig& c, int64_t layer)
 
 std::pair<torch::Tensor, torch::Tensor> Rwkv7ChannelMixImpl::forward(const torch::Tensor& x,
                                                                      const torch::Tensor& x_prev) {
-  if (fused_applies(kernel_, x))
+  if (fused_applies(kernel_, x, "rwkv7"))
     return {kernels::rwkv7_channel_mix(x, x_prev, x_k_, key_->weight, value_->weight),
             x.select(1, x.size(1) - 1)};
   auto k = x + (token_shift(x, x_prev) - x) * x_k_;
@@ -301,7 +286,7 @@ Rwkv7Model::Rwkv7Model(ModelConfig config)
 }
 
 torch::Tensor Rwkv7Model::norm(torch::nn::LayerNorm& ln, const torch::Tensor& x) const {
-  if (fused_applies(kernel_, x))
+  if (fused_applies(kernel_, x, "rwkv7"))
     return kernels::rwkv7_layer_norm(x, ln->weight, ln->bias, ln->options.eps());
   return ln(x);
 }

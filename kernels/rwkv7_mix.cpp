@@ -4,7 +4,7 @@
 // Time mix, x: (B,T,C); y = wkv7(r, w, k̃, vv, −κ̂, κ̂⊙a, s0); out = ((GN(y)γ+β + bonus) ⊙ g) Woᵀ
 #include "kernels/rwkv7_mix.h"
 
-#include <ATen/record_function.h>
+#include "kernels/profile_scope.h"
 
 #include "kernels/rwkv7_mix_cpu.h"
 #include "kernels/tensor_checks.h"
@@ -24,14 +24,7 @@ const char* const kChannelOp = "rwkv7_channel_mix";
 float* fp(const Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 const float* cfp(const Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 
-// A named region in LibTorch's RecordFunction profile (tests/bench/bench_step's per-op table);
-// costs one flag test when no profiler listens.
-struct Scope {
-  explicit Scope(const char* name) : guard(at::RecordScope::USER_SCOPE) {
-    if (guard.isActive()) guard.before(name);
-  }
-  at::RecordFunction guard;
-};
+using Scope = ProfileScope;
 
 // out = a·b written into out (contiguous, the right size: no reallocation), e.g. a slice.
 void mm_into(Tensor out, const Tensor& a, const Tensor& b) { at::mm_out(out, a, b); }

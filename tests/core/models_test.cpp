@@ -436,6 +436,8 @@ TEST(Models, KernelChoiceGivesSameOutputsAndGradientsDssm) {
     // the scan's own gradients agree to 1.5e-7 (measured on these inputs).
     const bool complex = eigen == "complex" || eigen == "complex-unit";
     expect_kernels_agree(c, "dssm " + eigen, complex ? 1e-4 : 1e-5);
+    // The fused convolution + SiLU (kernels/causal_conv.h) with the CPU scan.
+    expect_kernels_agree(c, "dssm fused " + eigen, complex ? 1e-4 : 1e-5, "fused");
   }
 }
 
