@@ -69,17 +69,16 @@ void causal_conv_silu_backward(const CausalConvDims& d, const float* u, const fl
   const int64_t T = d.T, D = d.D, K = d.K, W = K - 1;
   at::parallel_for(0, D, channel_grain(d), [&](int64_t d0, int64_t d1) {
     const int64_t n = d1 - d0;
-    std::vector<float> taps(K * n), dtaps(K * n, 0.f), db(n, 0.f), dc((T + W) * n);
+    std::vector<float> taps(K * n), dtaps(K * n, 0.f), db(n, 0.f), dc(T * n);
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < K; ++j) taps[j * n + i] = weight[(d0 + i) * K + j];
     for (int64_t b = 0; b < d.B; ++b) {
-      // dc for this sequence's channels, with W zero rows in front: dcp[t + W] = dc[t].
+      // dc = dx · silu'(c) for this sequence's channels.
       float* __restrict dcp = dc.data();
-      std::fill(dcp, dcp + W * n, 0.f);
       for (int64_t t = 0; t < T; ++t) {
         const float* __restrict ct = c + (b * T + t) * D + d0;
         const float* __restrict gt = dx + (b * T + t) * D + d0;
-        float* __restrict out = dcp + (t + W) * n;
+        float* __restrict out = dcp + t * n;
 #pragma omp simd
         for (int64_t i = 0; i < n; ++i) {
           const float s = fast_sigmoid(ct[i]);
@@ -88,7 +87,7 @@ void causal_conv_silu_backward(const CausalConvDims& d, const float* u, const fl
       }
       // Parameter gradients: dweight[j] += dc[t]·ext[t+j], dbias += dc[t].
       for (int64_t t = 0; t < T; ++t) {
-        const float* __restrict g = dcp + (t + W) * n;
+        const float* __restrict g = dcp + t * n;
         float* __restrict dbs = db.data();
 #pragma omp simd
         for (int64_t i = 0; i < n; ++i) dbs[i] += g[i];
@@ -115,7 +114,7 @@ void causal_conv_silu_backward(const CausalConvDims& d, const float* u, const fl
           for (int64_t j = 0; j < K; ++j) {
             const int64_t t = tau - j;  // dc index
             if (t < 0 || t >= T) continue;
-            const float* __restrict g = dcp + (t + W) * n + i0;
+            const float* __restrict g = dcp + t * n + i0;
             const float* __restrict tj = taps.data() + j * n + i0;
 #pragma omp simd
             for (int64_t i = 0; i < m; ++i) acc[i] += tj[i] * g[i];
