@@ -445,8 +445,9 @@ ModelReport bench_model(const Options& opt, const std::string& arch) {
       if (p.cpu_per_step > 0) best_pytorch.cpu_per_step = std::min(best_pytorch.cpu_per_step, p.cpu_per_step);
     }
   }
-  // The per-op profile comes after the timed rounds: a few steps after start-up the allocator
-  // still maps fresh pages, and such a profile showed twice the steady step's time.
+  // The per-op profile comes after the timed rounds: taken three steps after start-up it showed
+  // 34 ms of CPU per step against 18-26 ms here after the rounds (the timed step: 15-17 ms;
+  // AVX-512 machine, 2026-12-07), the extra time landing in the fused backward kernels.
   for (auto& m : observer.stats) m.clear();
   const int profiled_steps = 5;
   double profiled_seconds = 0;
