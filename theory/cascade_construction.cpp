@@ -341,10 +341,7 @@ ConstructionPlan cascade_construction(const tasks::Task& task, tasks::Objective 
             mlp.output(mlp.unit(conditions), label + mod(s + value, 5));
           }
     }
-    b.identity_layer_norm("ln_out");
-    auto head = b.param("head.weight").zero_().accessor<float, 2>();
-    for (int64_t k = 0; k < classes; ++k) head[k][label + k] = float(kLogitScale);
-    b.finish();
+    b.one_hot_readout(label, classes, kLogitScale);
   };
   return out;
 }

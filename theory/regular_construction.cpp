@@ -553,10 +553,7 @@ ConstructionPlan regular_construction(const tasks::Task& task, tasks::Objective 
           }
       }
     }
-    b.identity_layer_norm("ln_out");
-    auto head = b.param("head.weight").zero_().accessor<float, 2>();
-    for (int64_t c = 0; c < classes; ++c) head[c][label + c] = float(kLogitScale);
-    b.finish();
+    b.one_hot_readout(label, classes, kLogitScale);
   };
   return out;
 }

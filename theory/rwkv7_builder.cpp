@@ -181,6 +181,14 @@ void Rwkv7Builder::finish() {
       throw std::logic_error("construction: parameter '" + name + "' was left unset");
 }
 
+void Rwkv7Builder::one_hot_readout(int64_t first_channel, int64_t classes, double scale) {
+  torch::NoGradGuard no_grad;
+  identity_layer_norm("ln_out");
+  auto head = param("head.weight").zero_().accessor<float, 2>();
+  for (int64_t k = 0; k < classes; ++k) head[k][first_channel + k] = float(scale);
+  finish();
+}
+
 // ---------------------------------------------------------------------------------------
 MlpBuilder::MlpBuilder(Rwkv7Builder& builder, int64_t layer)
     : builder_(builder), key_(builder.ffn(layer, "key.weight")), value_(builder.ffn(layer, "value.weight")) {}

@@ -92,6 +92,11 @@ class Rwkv7Builder {
   // Throws std::logic_error naming the first parameter still NaN.
   void finish();
 
+  // The last step of a construction whose answer is a one-hot over `classes` channels from
+  // `first_channel`: ln_out as the identity, head row k = scale on channel first_channel + k,
+  // then finish().
+  void one_hot_readout(int64_t first_channel, int64_t classes, double scale);
+
  private:
   core::Rwkv7Model& model_;
   std::map<std::string, torch::Tensor> params_;
