@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "core/threads.h"
 #include "core/variants.h"
+#include "core/version.h"
 #include "experiments/cli_common.h"
 #include "experiments/run.h"
 #include "experiments/run_options.h"
@@ -203,7 +204,10 @@ int eval_command(const Args& args) {
     nlohmann::json out = {{"run", run_path}, {"run_id", core::run_id(stored.config)}, {"variant", stored.variant},
                           {"task", stored.config.task.task}, {"checkpoint", checkpoint}, {"step", state.step},
                           {"count", count}, {"seed", seed}, {"precision", precision},
-                          {"chunk", core::eval_chunk_positions(chunk, batch)}};
+                          {"chunk", core::eval_chunk_positions(chunk, batch)},
+                          // What evaluated it, so a long evaluation stays attributable to a commit and a device.
+                          {"code_version", core::code_version()}, {"device", run.model->device().str()},
+                          {"threads", threads}};
     nlohmann::json list = nlohmann::json::array();
     for (const auto& point : points) list.push_back(core::to_json(point));
     out["lengths"] = list;

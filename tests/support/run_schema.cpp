@@ -201,7 +201,8 @@ void expect_eval_json(const json& eval, const json& config, const std::vector<in
                       int64_t step, const std::string& checkpoint_file) {
   SCOPED_TRACE("eval --json: " + eval.dump());
   ASSERT_EQ(keys_of(eval), (std::set<std::string>{"run", "run_id", "variant", "task", "checkpoint", "step", "count",
-                                                 "seed", "precision", "chunk", "lengths"}));
+                                                 "seed", "precision", "chunk", "code_version", "device", "threads",
+                                                 "lengths"}));
   EXPECT_EQ(eval["run_id"], config["run_id"]);
   EXPECT_EQ(eval["variant"], config["variant"]);
   EXPECT_EQ(eval["task"], config["task"]["task"]);
@@ -214,6 +215,11 @@ void expect_eval_json(const json& eval, const json& config, const std::vector<in
   // Positions per forward pass of the chunked evaluation (--chunk N, or automatic for 0).
   EXPECT_TRUE(eval["chunk"].is_number_integer());
   EXPECT_GE(eval["chunk"].get<int64_t>(), 1);
+  EXPECT_TRUE(eval["code_version"].is_string() && !eval["code_version"].get<std::string>().empty());
+  EXPECT_NE(eval["code_version"], "unknown");
+  EXPECT_EQ(eval["device"], "cpu");  // the tests run on the CPU; the GPU check compares devices itself
+  EXPECT_TRUE(eval["threads"].is_number_integer());
+  EXPECT_GE(eval["threads"].get<int64_t>(), 1);
   ASSERT_EQ(eval["lengths"].size(), lengths.size());
   for (size_t k = 0; k < lengths.size(); ++k)
     expect_point(eval["lengths"][k], lengths[k], lengths[k], count, per_position(config),
