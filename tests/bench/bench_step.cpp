@@ -44,6 +44,7 @@
 
 #include "core/model.h"
 #include "core/optimizer.h"
+#include "core/threads.h"
 #include "core/train.h"
 #include "tasks/task.h"
 
@@ -330,12 +331,15 @@ std::string machine() {
       model = line.substr(line.find(':') + 2);
       break;
     }
+  const std::string blas = goose::core::blas_core_name();
+  // The PyTorch script inherits OPENBLAS_CORETYPE, so both sides multiply with the same kernels.
+  const std::string kernels = blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels";
 #if defined(__AVX512F__)
-  return model + ", compiled for AVX-512";
+  return model + ", compiled for AVX-512" + kernels;
 #elif defined(__AVX2__)
-  return model + ", compiled for AVX2";
+  return model + ", compiled for AVX2" + kernels;
 #else
-  return model + ", compiled without AVX2";
+  return model + ", compiled without AVX2" + kernels;
 #endif
 }
 
