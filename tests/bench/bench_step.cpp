@@ -331,16 +331,16 @@ std::string machine() {
       model = line.substr(line.find(':') + 2);
       break;
     }
-  const std::string blas = goose::core::blas_core_name();
-  // The PyTorch script inherits OPENBLAS_CORETYPE, so both sides multiply with the same kernels.
-  const std::string kernels = blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels";
 #if defined(__AVX512F__)
-  return model + ", compiled for AVX-512" + kernels;
+  const char* isa = ", compiled for AVX-512";
 #elif defined(__AVX2__)
-  return model + ", compiled for AVX2" + kernels;
+  const char* isa = ", compiled for AVX2";
 #else
-  return model + ", compiled without AVX2" + kernels;
+  const char* isa = ", compiled without AVX2";
 #endif
+  // The PyTorch script inherits OPENBLAS_CORETYPE, so both sides multiply with the same kernels.
+  const std::string blas = goose::core::blas_core_name();
+  return model + isa + (blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels");
 }
 
 struct ModelReport {
