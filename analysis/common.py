@@ -165,8 +165,14 @@ def save_figure(fig, path, dpi=130):
     os.replace(tmp, path)
 
 
+def md_cell(value):
+    """A markdown table cell's text: a pipe (as in a task such as `regex:(a|b)*`) would end the
+    cell, so it is escaped (GitHub's tables take \\| inside code spans too)."""
+    return str(value).replace("|", "\\|")
+
+
 def md_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(md_cell(x) for x in header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        lines.append("| " + " | ".join(str(x) for x in row) + " |")
+        lines.append("| " + " | ".join(md_cell(x) for x in row) + " |")
     return "\n".join(lines) + "\n"

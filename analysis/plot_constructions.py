@@ -21,6 +21,8 @@ import os
 import sys
 from collections import defaultdict
 
+import common
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -122,7 +124,7 @@ def table(evals):
                 broke = str(below[0]) if below else "none up to %d" % max(released["points"])
             info = construction_info(entry["run"])
             lines.append(
-                f"| {series} | `{task}` | {info.get('kind', '?')} | {info.get('layers', '?')} | "
+                f"| {series} | `{common.md_cell(task)}` | {info.get('kind', '?')} | {info.get('layers', '?')} | "
                 f"{info.get('dim', '?')} | {reached} | {tested} | {bf16_reached} | {broke} |"
             )
     return "\n".join(lines) + "\n"
