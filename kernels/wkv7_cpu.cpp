@@ -1,11 +1,12 @@
 // The optimised CPU WKV7 kernel (see wkv7_cpu.h). Each thread owns whole heads, so results do
 // not depend on the thread count. The forward keeps the state column-major (St[j·N + i] =
 // S[i][j]), so that its products S a and S r accumulate whole columns with no horizontal
-// reduction (2.2× faster than row by row at N = 16 and 64, measured), and at N = 16 with AVX-512
-// holds it in registers (step_registers); checkpoints, s0 and s_T stay row-major. The backward recomputes each chunk's states from the checkpoints the same way
-// (sa from the columns) and stores them row-major, bit for bit the forward's states; its own
-// step works on rows (its Sᵀx products accumulate rows; a variant carrying dS in both layouts
-// measured 20-35% slower).
+// reduction (2.2× faster than row by row at N = 16 and 64, measured), and at N = 16 with
+// AVX-512 holds it in registers (step_registers); checkpoints, s0 and s_T stay row-major. The
+// backward recomputes each chunk's states from the checkpoints the same way (sa from the
+// columns) and stores them row-major, bit for bit the forward's states; its own step carries
+// dS in both layouts at N = 16 (backward_step_in/rows/cols) and works on rows at other sizes
+// (at N = 32 and 64 the two-layout step measured 5-20% slower).
 #include "kernels/wkv7_cpu.h"
 
 #include <algorithm>
@@ -131,8 +132,10 @@ constexpr bool state_in_registers() {
 // and the backward's recomputation so that both produce the same bits. sa = S a is summed in four
 // partial sums (chains of 4 dependent FMAs instead of 16; the loop of state_times is one chain)
 // and written to sa_out; then S ← S·diag(w) + sa bᵀ + v kᵀ, the expression of step_rows; with
-// y, y = S r, also in four partial sums. The forward measured 1.8× faster than with
-// state_times + step_columns (0.16 against 0.29 ms at B 64, T 32, H 4, N 16, one thread).
+// y, y = S r, also in four partial sums. At the small model's shape (B 64, T 32, H 4, N 16) the
+// forward took 0.27 ms of a training step against 0.63-0.78 ms with state_times + step_columns
+// (bench_step's per-operation profile, one thread, 2026-12-07): its 80 vector operations per
+// step take about one cycle each, the rate of 512-bit FMAs on the AMD EPYC measured.
 inline void step_registers(VecF* __restrict S, const float* __restrict w,
                            const float* __restrict k, const float* __restrict v,
                            const float* __restrict a, const float* __restrict b,
