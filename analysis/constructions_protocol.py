@@ -70,11 +70,13 @@ def load(eval_dir):
 
 
 def cell(point):
+    """'1.0 on 1000': sequence accuracy on that many strings, and the token accuracy below 1.
+    Written as repr(), which never rounds 0.9999995 up to 1."""
     if point is None:
         return "not evaluated"
-    acc = f"{point['seq_acc']:g}"
+    acc = repr(float(point["seq_acc"]))
     if point["seq_acc"] < 1.0:
-        acc += f" (token {point['token_acc']!r})"  # repr: never rounds up to 1
+        acc += f" (token {float(point['token_acc'])!r})"
     return f"{acc} on {point['count']}"
 
 

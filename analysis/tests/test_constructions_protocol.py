@@ -31,16 +31,16 @@ def test_verdicts(tmp_path):
     assert set(table) == {"s5", "mod-arith", "parity"}  # curves, bf16, released skipped
     s5 = table["s5"]
     assert s5[1] == "`group:S5@transpositions`"
-    assert s5[2:5] == ["1 on 1000"] * 3
+    assert s5[2:5] == ["1.0 on 1000"] * 3
     assert s5[5] == "yes"
     assert s5[6] == "abc1234, def5678"
     assert s5[7] == "997"  # from s5-relaxed-100000.json.time
     mod = table["mod-arith"]
-    assert mod[4] == "1 on 100"
+    assert mod[4] == "1.0 on 100"
     assert mod[5] == "no: 100 strings at 10^5"
     assert mod[7] == "1807"  # from mod-arith-relaxed-100001.time
     parity = table["parity"]
-    assert parity[2] == "1 on 1000"  # the 10 strings at 256 are not of order 10^3
+    assert parity[2] == "1.0 on 1000"  # the 10 strings at 256 are not of order 10^3
     assert parity[3] == "0.999 (token 0.9999995) on 1000"
     assert parity[4] == "not evaluated"
     assert parity[5] == "no: fails at 10^4, no 10^5"
