@@ -21,7 +21,7 @@ import sys
 import common
 
 ORDERS = (3, 4, 5)  # 10^3, 10^4, 10^5 (mod-arith's odd lengths 1001, ... count as their order)
-NAME = re.compile(r"^(?P<construction>.+)-relaxed-(?P<length>\d+)$")
+NAME = re.compile(r"^(?P<construction>.+)-relaxed-\d+$")
 
 
 def seconds_beside(path):
