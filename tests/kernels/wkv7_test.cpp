@@ -120,6 +120,11 @@ TEST(Wkv7Cpu, MatchesReferenceAcrossShapes) {
       {5, 53, 1, 32, 35},                        // T = 3C+5, B×H = 5
       {1, 53, 1, 64, 36},                        // N = 64
       {2, 19, 3, 5, 37},                         // N not a power of two
+      // The constructions' head sizes, each its own forward specialisation (N = 5 above):
+      {1, 9, 4, 2, 47},                          // N = 2 (parity's swap construction)
+      {1, 19, 2, 6, 48},                         // N = 6
+      {2, 17, 1, 10, 49},                        // N = 10
+      {2, 21, 3, 12, 50},                        // N = 12, T beyond a chunk
       {1, 40, 2, 16, 38, Decay::One, 2.0},       // w = 1, relaxed a ∈ (0,2)
       {2, 37, 1, 8, 39, Decay::Tiny, 1.0},       // w tiny: never divided by
       {3, 33, 1, 16, 40, Decay::Released, 2.0},  // relaxed a with the released decay
