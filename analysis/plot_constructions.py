@@ -102,12 +102,10 @@ def longest_perfect(points):
 
 def table(evals):
     """Markdown rows: per construction series (relaxed), what it reached; bf16 and released beside it."""
-    lines = [
-        "| construction | task | kind | layers | width | longest length with seq acc 1.0 (strings) "
-        "| lengths from 1000 tested (strings) | bf16: longest length with seq acc 1.0 (strings) "
-        "| released rate: first length below 1 |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    header = ["construction", "task", "kind", "layers", "width",
+              "longest length with seq acc 1.0 (strings)", "lengths from 1000 tested (strings)",
+              "bf16: longest length with seq acc 1.0 (strings)", "released rate: first length below 1"]
+    rows = []
     for task in sorted(evals):
         for (series, variant), entry in sorted(evals[task].items()):
             if variant != "relaxed":
@@ -123,11 +121,9 @@ def table(evals):
                 below = [n for n, (acc, _) in sorted(released["points"].items()) if acc < 1.0]
                 broke = str(below[0]) if below else "none up to %d" % max(released["points"])
             info = construction_info(entry["run"])
-            lines.append(
-                f"| {series} | `{common.md_cell(task)}` | {info.get('kind', '?')} | {info.get('layers', '?')} | "
-                f"{info.get('dim', '?')} | {reached} | {tested} | {bf16_reached} | {broke} |"
-            )
-    return "\n".join(lines) + "\n"
+            rows.append([series, f"`{task}`", info.get("kind", "?"), info.get("layers", "?"),
+                         info.get("dim", "?"), reached, tested, bf16_reached, broke])
+    return common.md_table(header, rows)
 
 
 def main(argv):
