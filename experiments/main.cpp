@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/allocator.h"
 #include "experiments/commands.h"
 
 namespace {
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  // Before any tensor: training and evaluation free and reallocate the same buffers every
+  // step, and glibc's defaults would fault their pages in again each time (core/allocator.h).
+  goose::core::keep_freed_memory();
   const std::string command = argv[1];
   const Args args(argv + 2, argv + argc);
   try {

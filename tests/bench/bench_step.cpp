@@ -6,7 +6,7 @@
 // Run: build/tests/bench_step [--models rwkv7,transformer,dssm,lstm] [--layers 1] [--dim 64]
 //        [--head-size 16] [--batch 64] [--length 32] [--kernel auto] [--optimizer auto|fused|torch]
 //        [--seconds 2] [--rounds 3]
-//        [--no-profile] [--no-pytorch] [--python /usr/bin/python3]
+//        [--no-profile] [--no-pytorch] [--python /usr/bin/python3] [--glibc-heap]
 //
 // Definitions (printed with the figures):
 //  * step time: the best of --rounds rounds, each the mean over >= --seconds of steps, exactly
@@ -25,6 +25,9 @@
 //  * per-operation profile: self time (thread CPU time, so that other processes on the shared
 //    machine do not inflate it) per op name and phase, from the RecordFunction observer (which
 //    costs about 1 µs per op: the profiled step is slower than the timed one).
+//  * heap: this program keeps freed memory in the heap, as gooselab does (core/allocator.h),
+//    and runs the PyTorch script under the same policy (the same MALLOC_* thresholds), so the
+//    comparison stays like for like; --glibc-heap runs both under glibc's default policy.
 #include <ATen/record_function.h>
 #include <torch/torch.h>
 
@@ -42,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/model.h"
 #include "core/optimizer.h"
 #include "core/threads.h"
@@ -78,7 +82,7 @@ struct Options {
   std::string task = "group:S5@transpositions";
   double seconds = 2.0;
   int rounds = 3;
-  bool profile = true, pytorch = true;
+  bool profile = true, pytorch = true, keep_heap = true;
   std::string python = "/usr/bin/python3";
 };
 
@@ -340,7 +344,8 @@ std::string machine() {
 #endif
   // The PyTorch script inherits OPENBLAS_CORETYPE, so both sides multiply with the same kernels.
   const std::string blas = goose::core::blas_core_name();
-  return model + isa + (blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels");
+  return model + isa + (blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels") +
+         ", heap: " + goose::core::heap_policy();
 }
 
 struct ModelReport {
@@ -358,6 +363,9 @@ struct PytorchRound {
 // as here; returns its tokens/s and CPU seconds per step (0 on failure).
 PytorchRound run_pytorch(const Options& opt, const goose::core::ModelConfig& config) {
   std::ostringstream cmd;
+  // The same heap policy as this process (core/allocator.h); an environment's own is inherited.
+  if (goose::core::heap_policy().rfind("heap kept", 0) == 0)
+    cmd << goose::core::kHeapPolicyEnvironment << " ";
   cmd << "OPENBLAS_NUM_THREADS=1 " << opt.python << " " << GOOSE_SOURCE_DIR << "/tests/bench/pytorch_rwkv7.py --layers "
       << opt.layers << " --dim " << opt.dim << " --head-size " << opt.head_size << " --batch "
       << opt.batch << " --length " << opt.length << " --vocab " << config.vocab_size
@@ -530,11 +538,13 @@ int main(int argc, char** argv) {
     else if (a == "--no-profile") opt.profile = false;
     else if (a == "--no-pytorch") opt.pytorch = false;
     else if (a == "--python") opt.python = next();
+    else if (a == "--glibc-heap") opt.keep_heap = false;
     else {
       std::fprintf(stderr, "error: unknown option %s (see the comment at the top of tests/bench/bench_step.cpp)\n", a.c_str());
       return 2;
     }
   }
+  if (opt.keep_heap) goose::core::keep_freed_memory();
   torch::set_num_threads(1);
   if (openblas_set_num_threads) openblas_set_num_threads(1);
   std::printf("bench_step: one thread (torch::set_num_threads(1); OpenBLAS threads: %d), LibTorch %s, task %s\n",

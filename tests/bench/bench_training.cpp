@@ -7,12 +7,13 @@
 // Run: build/tests/bench_training [--benchmark_filter=rwkv7]   (threads: GOOSE_THREADS, default all cores)
 // For these small models one intra-op thread is faster than several: measured rwkv7 cpu
 // 82 ms/step with GOOSE_THREADS=1 against 149 ms with 2 (2-core machine), so compare with
-// GOOSE_THREADS=1.
+// GOOSE_THREADS=1. Freed memory stays in the heap, as in gooselab (core/allocator.h).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <thread>
 
+#include "core/allocator.h"
 #include "core/model.h"
 #include "core/optimizer.h"
 #include "core/train.h"
@@ -83,6 +84,7 @@ BENCHMARK(BM_lstm)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 }  // namespace
 
 int main(int argc, char** argv) {
+  goose::core::keep_freed_memory();  // as gooselab runs (core/allocator.h)
   const char* env = std::getenv("GOOSE_THREADS");
   const int threads = env ? std::atoi(env) : int(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(std::max(1, threads));
