@@ -2,9 +2,9 @@
 // training step frees and allocates the same few hundred-kilobyte buffers (activations, their
 // gradients, GEMM outputs) every step. glibc's defaults serve such sizes with fresh mmap()s or
 // give the top of the heap back to the kernel after each free, so every step faulted its
-// buffers in again, page by page: measured on the AVX-512 machine kind, ~150 page faults and
-// 15-25% of a one-layer RWKV-7 training step. keep_freed_memory() keeps freed buffers in the
-// heap for reuse instead. Exports keep_freed_memory(), heap_policy(), kHeapPolicyEnvironment.
+// buffers in again, page by page (bench_step: 84k page faults per run against 30k; about 15%
+// of a one-layer RWKV-7 step on a freshly booted VM, within noise once it was warm; README,
+// "Measured numbers"). keep_freed_memory() keeps freed buffers in the heap for reuse instead. Exports keep_freed_memory(), heap_policy(), kHeapPolicyEnvironment.
 #pragma once
 #include <string>
 
