@@ -8,7 +8,9 @@ An eval made with `--precision bf16` (its JSON says so) is its own series, "rela
 Also writes a markdown table (--table): per construction, the longest length evaluated with
 sequence accuracy 1.0 and the strings behind it (in fp32, and in bf16 where measured), the first
 length where the released rate range falls below 1, and the construction's layers and width
-(from the run's construction.json).
+(from the run's construction.json: the first of the run directories the series' JSONs name
+that still exists, else EVAL_DIR/../<construction>-relaxed, where scripts/constructions builds
+it, so evaluations copied in from another run directory still find their construction).
 
 usage: plot_constructions.py EVAL_DIR OUT_PNG [--table OUT_MD] [--trained RESULTS_CSV]
                              [--tasks SPEC,SPEC,...]
@@ -44,7 +46,8 @@ def series_of(path):
 
 
 def load_evals(eval_dir):
-    """{task: {(series, variant): {"points": {length: (seq_acc, count)}, "run": dir}}}."""
+    """{task: {(series, variant): {"points": {length: (seq_acc, count)}, "runs": [dir, ...]}}}:
+    the run directories in the order the files name them."""
     out = defaultdict(dict)
     for path in sorted(glob.glob(os.path.join(eval_dir, "*.json"))):
         with open(path) as f:
@@ -54,7 +57,9 @@ def load_evals(eval_dir):
         key = series_of(path)
         if data.get("precision", "fp32") != "fp32":
             key = (key[0], f"{key[1]}-{data['precision']}")
-        entry = out[data["task"]].setdefault(key, {"points": {}, "run": data.get("run", "")})
+        entry = out[data["task"]].setdefault(key, {"points": {}, "runs": []})
+        if data.get("run") and data["run"] not in entry["runs"]:
+            entry["runs"].append(data["run"])
         for p in data["lengths"]:
             if "length" not in p:
                 continue
@@ -82,12 +87,14 @@ def best_variant(curves):
     return max(curves.items(), key=lambda kv: sum(kv[1].values()) / max(1, len(kv[1])))
 
 
-def construction_info(run_dir):
-    path = os.path.join(run_dir, "construction.json")
-    if not run_dir or not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        return json.load(f)
+def construction_info(run_dirs):
+    """The first construction.json among run_dirs; {} when none has one."""
+    for run_dir in run_dirs:
+        path = os.path.join(run_dir, "construction.json")
+        if run_dir and os.path.exists(path):
+            with open(path) as f:
+                return json.load(f)
+    return {}
 
 
 def longest_perfect(points):
@@ -100,7 +107,7 @@ def longest_perfect(points):
     return f"{ok[-1][0]} ({ok[-1][1]})" if ok else "-"
 
 
-def table(evals):
+def table(evals, eval_dir):
     """Markdown rows: per construction series (relaxed), what it reached; bf16 and released beside it."""
     header = ["construction", "task", "kind", "layers", "width",
               "longest length with seq acc 1.0 (strings)", "lengths from 1000 tested (strings)",
@@ -120,7 +127,8 @@ def table(evals):
             if released:
                 below = [n for n, (acc, _) in sorted(released["points"].items()) if acc < 1.0]
                 broke = str(below[0]) if below else "none up to %d" % max(released["points"])
-            info = construction_info(entry["run"])
+            beside = os.path.join(os.path.dirname(os.path.abspath(eval_dir)), f"{series}-relaxed")
+            info = construction_info(entry["runs"] + [beside])
             rows.append([series, f"`{task}`", info.get("kind", "?"), info.get("layers", "?"),
                          info.get("dim", "?"), reached, tested, bf16_reached, broke])
     return common.md_table(header, rows)
@@ -173,7 +181,7 @@ def main(argv):
     fig.savefig(args.out_png, dpi=120)
     if args.table:
         with open(args.table, "w") as f:
-            f.write(table(evals))
+            f.write(table(evals, args.eval_dir))
     return 0
 
 

@@ -2,7 +2,9 @@
 the markdown table's verdicts (longest perfect length before the first failure, the released
 rate's first failing length, layers and width from construction.json), results.csv's best
 variant, and errors for empty input."""
+import json
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +52,23 @@ def test_figure_and_table(tmp_path):
     assert parity[6] == "1000 (100)"  # 10000 failed, so 100000's 1.0 does not count
     assert parity[7] == "1000 (100), 10000 (100), 100000 (20)"
     assert parity[8] == "not measured"
+
+
+def test_construction_found_beside_the_eval_dir(tmp_path):
+    # Evaluations copied in from another run directory (their "run" is gone) still find the
+    # construction that scripts/constructions builds beside EVAL_DIR.
+    shutil.copytree(os.path.join(FIXTURE, "eval"), tmp_path / "eval")
+    shutil.copytree(os.path.join(FIXTURE, "s5-relaxed"), tmp_path / "s5-relaxed")
+    for path in (tmp_path / "eval").glob("s5-relaxed*.json"):
+        data = json.loads(path.read_text())
+        data["run"] = "runs/gone/s5-relaxed"
+        path.write_text(json.dumps(data))
+    md = tmp_path / "c.md"
+    assert pc.main(["plot", str(tmp_path / "eval"), str(tmp_path / "c.png"), "--table", str(md)]) == 0
+    rows = {line.split("|")[1].strip(): line for line in md.read_text().splitlines()[2:]}
+    assert [c.strip() for c in rows["s5"].split("|")][3:6] == ["swap", "1", "100"]
+    # Nothing to find: parity's JSON names "nowhere" and there is no parity-relaxed beside it.
+    assert [c.strip() for c in rows["parity"].split("|")][3:6] == ["?", "?", "?"]
 
 
 def test_best_trained_variant():
