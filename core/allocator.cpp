@@ -12,7 +12,6 @@ namespace goose::core {
 
 namespace {
 
-constexpr int kThreshold = 1 << 30;  // 1 GiB; mallopt takes an int
 bool applied = false;
 
 // The environment's own malloc settings, "" when it sets none.
@@ -37,7 +36,8 @@ void keep_freed_memory() {
   // Both, or neither: a fixed mmap threshold alone leaves the trim threshold at its 128 KiB
   // default, and a trim threshold alone fixes the mmap threshold at 128 KiB (both measured
   // 2-8x slower steps than glibc's defaults).
-  applied = mallopt(M_MMAP_THRESHOLD, kThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, kThreshold) == 1;
+  applied = mallopt(M_MMAP_THRESHOLD, kHeapThreshold) == 1 &&
+            mallopt(M_TRIM_THRESHOLD, kHeapThreshold) == 1;
 #endif
 }
 
@@ -49,6 +49,11 @@ std::string heap_policy() {
 #else
   return "not glibc";
 #endif
+}
+
+std::string heap_policy_environment() {
+  const std::string bytes = std::to_string(kHeapThreshold);
+  return "MALLOC_MMAP_THRESHOLD_=" + bytes + " MALLOC_TRIM_THRESHOLD_=" + bytes;
 }
 
 }  // namespace goose::core
