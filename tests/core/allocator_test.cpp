@@ -5,8 +5,10 @@
 // largest dynamic mmap threshold (32 MB), so under its defaults such a tensor is always an mmap.
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -79,12 +81,15 @@ TEST(HeapPolicyChild, UnderTheEnvironmentsPolicy) {
 // The child test's output when run under `environment`.
 std::string run_child(const std::string& environment, int* rc) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string out = ::testing::TempDir() + "heap_policy_child.txt";
+  const std::string out =
+      ::testing::TempDir() + "heap_policy_child." + std::to_string(getpid()) + ".txt";
   const std::string run = environment + " '" + self + "' --gtest_filter=HeapPolicyChild.* > '" +
                           out + "' 2>&1";
   *rc = std::system(run.c_str());
   std::ifstream in(out);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(out.c_str());
+  return text;
 }
 
 TEST(HeapPolicy, LeavesAnEnvironmentPolicyAlone) {
