@@ -1,4 +1,5 @@
-// keep_freed_memory() and heap_policy() (see allocator.h).
+// keep_freed_memory(), heap_kept(), heap_policy() and heap_policy_environment() (see
+// allocator.h).
 #include "core/allocator.h"
 
 #include <cstdlib>
@@ -40,6 +41,8 @@ void keep_freed_memory() {
             mallopt(M_TRIM_THRESHOLD, kHeapThreshold) == 1;
 #endif
 }
+
+bool heap_kept() { return applied; }
 
 std::string heap_policy() {
 #if defined(__GLIBC__)

@@ -7,7 +7,8 @@
 // `gooselab train` at lengths 3..40 8.8-9.1 s -> 6.4-6.5 s, bench_step's fixed-shape step about
 // 15% on a freshly booted VM and within noise once it was warm. keep_freed_memory() keeps
 // freed buffers in the heap for reuse instead.
-// Exports kHeapThreshold, keep_freed_memory(), heap_policy(), heap_policy_environment().
+// Exports kHeapThreshold, keep_freed_memory(), heap_kept(), heap_policy(),
+// heap_policy_environment().
 #pragma once
 #include <string>
 
@@ -17,9 +18,13 @@ namespace goose::core {
 inline constexpr int kHeapThreshold = 1 << 30;
 
 // With glibc: allocations below kHeapThreshold come from the heap, and up to that much freed
-// memory at its top stays mapped, unless the environment already sets a malloc policy (MALLOC_*_ or
-// GLIBC_TUNABLES), which is then left alone. Without glibc: nothing. Call once, early in main.
+// memory at its top stays mapped, unless the environment already sets a malloc policy
+// (MALLOC_*_ or GLIBC_TUNABLES), which is then left alone. Without glibc: nothing. Call once,
+// early in main.
 void keep_freed_memory();
+
+// Whether keep_freed_memory() set the policy in this process.
+bool heap_kept();
 
 // What the process runs under, for benchmark reports: "heap kept (mmap and trim thresholds
 // 1 GiB)", "glibc defaults", "set by the environment (...)" or "not glibc".

@@ -364,7 +364,7 @@ struct PytorchRound {
 PytorchRound run_pytorch(const Options& opt, const goose::core::ModelConfig& config) {
   std::ostringstream cmd;
   // The same heap policy as this process (core/allocator.h); an environment's own is inherited.
-  if (goose::core::heap_policy().rfind("heap kept", 0) == 0)
+  if (goose::core::heap_kept())
     cmd << goose::core::heap_policy_environment() << " ";
   cmd << "OPENBLAS_NUM_THREADS=1 " << opt.python << " " << GOOSE_SOURCE_DIR << "/tests/bench/pytorch_rwkv7.py --layers "
       << opt.layers << " --dim " << opt.dim << " --head-size " << opt.head_size << " --batch "
