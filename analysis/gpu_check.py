@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The end-to-end part of scripts/gpu-check: one row of e2e.tsv per training run, and the two
+device-agreement checks over them. Standard library only: the GPU machine's Python has PyTorch
+but not necessarily pandas or matplotlib. Exports COLUMNS, row(), check(), main().
+
+usage: gpu_check.py header   (prints e2e.tsv's header)
+       gpu_check.py row RESULT_JSON VARIANT DEVICE PRECISION   (prints one e2e.tsv row)
+       gpu_check.py check E2E_DIR E2E_TSV   (prints the checks; exit 1 when the devices disagree)
+
+The checks, with their tolerances fixed here:
+  * the same checkpoint evaluated on both devices (E2E_DIR/<variant>-eval-{cpu,cuda}.json, from
+    `gooselab eval --json`): token accuracy within CHECKPOINT_TOLERANCE at every length: fp32
+    rounding only;
+  * the same training run on both devices (the e2e.tsv rows "cuda fp32" and "cpu fp32"): their
+    float sums differ from the first step on, so the two runs diverge, but where they get must
+    agree. On gpu-check's budget each variant either solves the task (RWKV-7: 0.996-1.0 on the
+    CPU, measured 2026-12-07) or does not learn it at all (the baselines: 0.0), so sequence
+    accuracies within TRAINING_TOLERANCE separate a broken device path from rounding.
+"""
+import csv
+import glob
+import json
+import os
+import sys
+
+COLUMNS = ["variant", "device", "precision", "seq_acc_train", "seq_acc_64", "tokens_per_s"]
+CHECKPOINT_TOLERANCE = 0.01
+TRAINING_TOLERANCE = 0.1
+
+
+def row(result_json, variant, device, precision):
+    """The e2e.tsv row of one run, from its result.json."""
+    with open(result_json) as f:
+        r = json.load(f)
+    s = r["selected"]
+    return "\t".join([variant, device, precision, "%.3f" % s["test_train_lengths"]["seq_acc"],
+                      "%.3f" % s["test"][0]["seq_acc"], "%.0f" % r["tokens_per_second"]])
+
+
+def check(e2e_dir, tsv):
+    """(report lines, whether both checks pass)."""
+    lines, bad = [], 0
+    cpu_files = sorted(glob.glob(os.path.join(e2e_dir, "*-eval-cpu.json")))
+    if not cpu_files:
+        lines.append("no checkpoint was evaluated on the CPU")
+        bad += 1
+    for cpu in cpu_files:
+        gpu = cpu.replace("-eval-cpu", "-eval-cuda")
+        name = os.path.basename(cpu)[: -len("-eval-cpu.json")]
+        try:
+            with open(cpu) as f:
+                a = json.load(f)
+            with open(gpu) as f:
+                b = json.load(f)
+            pairs = list(zip(a["lengths"], b["lengths"]))
+            if not pairs or len(a["lengths"]) != len(b["lengths"]):
+                raise ValueError("the two evaluations have different lengths")
+            for p, q in pairs:
+                lines.append("%s length %d: token acc cpu %.4f cuda %.4f" % (
+                    name, p["length"], p["token_acc"], q["token_acc"]))
+                bad += p["length"] != q["length"] or \
+                    abs(p["token_acc"] - q["token_acc"]) > CHECKPOINT_TOLERANCE
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            lines.append("%s: no evaluation to compare (%s)" % (name, e))
+            bad += 1
+    lines.append("checkpoint on either device: " + ("agree" if bad == 0 else "DISAGREE"))
+
+    with open(tsv) as f:
+        rows = {(r["variant"], r["device"], r["precision"]): r
+                for r in csv.DictReader(f, delimiter="\t")}
+    differ = 0
+    variants = sorted({v for v, _, _ in rows})
+    if not variants:
+        lines.append("no training run finished")
+        differ += 1
+    for variant in variants:
+        cuda, cpu = rows.get((variant, "cuda", "fp32")), rows.get((variant, "cpu", "fp32"))
+        if cuda is None or cpu is None:
+            lines.append("%s: trained on %s only" % (variant, "the CPU" if cuda is None else "the GPU"))
+            differ += 1
+            continue
+        for key in ("seq_acc_train", "seq_acc_64"):
+            x, y = float(cuda[key]), float(cpu[key])
+            lines.append("%s %s: cuda %.3f cpu %.3f" % (variant, key, x, y))
+            differ += abs(x - y) > TRAINING_TOLERANCE
+    lines.append("training on either device: " + ("agree" if differ == 0 else "DISAGREE"))
+    return lines, bad == 0 and differ == 0
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "header":
+        print("\t".join(COLUMNS))
+        return 0
+    if len(argv) == 6 and argv[1] == "row":
+        print(row(*argv[2:]))
+        return 0
+    if len(argv) == 4 and argv[1] == "check":
+        lines, ok = check(argv[2], argv[3])
+        print("\n".join(lines))
+        return 0 if ok else 1
+    print(__doc__.split("\n\n")[1], file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

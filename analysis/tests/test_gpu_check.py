@@ -1,0 +1,139 @@
+# analysis/gpu_check.py, which scripts/gpu-check runs on the GPU machine: the e2e.tsv row of a
+# run, and the two device-agreement checks, on runs that agree and on each way they can fail
+# (a disagreeing checkpoint, a disagreeing training run, a run missing on one device, an
+# evaluation that wrote an error instead of JSON).
+import json
+import os
+import subprocess
+import sys
+
+import gpu_check
+
+VARIANTS = {"rwkv7-a2": (1.0, 0.996), "lstm": (0.0, 0.0)}
+
+
+def write_result(path, seq_train, seq_64, tokens):
+    os.makedirs(path, exist_ok=True)
+    result = {"tokens_per_second": tokens,
+              "selected": {"test_train_lengths": {"seq_acc": seq_train},
+                           "test": [{"length": 64, "seq_acc": seq_64}]}}
+    with open(os.path.join(path, "result.json"), "w") as f:
+        json.dump(result, f)
+    return os.path.join(path, "result.json")
+
+
+def write_eval(path, token_accs):
+    with open(path, "w") as f:
+        json.dump({"lengths": [{"length": n, "token_acc": a} for n, a in token_accs]}, f)
+
+
+def make_e2e(tmp_path, cuda_shift=0.0, eval_shift=0.0, skip=()):
+    """An e2e directory and its e2e.tsv as gpu-check writes them, the GPU side shifted."""
+    e2e = tmp_path / "e2e"
+    e2e.mkdir()
+    lines = ["\t".join(gpu_check.COLUMNS)]
+    for variant, (train, at64) in VARIANTS.items():
+        for device, precision, shift in (("cuda", "fp32", cuda_shift), ("cpu", "fp32", 0.0),
+                                         ("cuda", "bf16", 0.0)):
+            if (variant, device, precision) in skip:
+                continue
+            result = write_result(str(e2e / f"{variant}-{device}-{precision}"),
+                                  max(0.0, train - shift), max(0.0, at64 - shift), 1000.0)
+            lines.append(gpu_check.row(result, variant, device, precision))
+        write_eval(str(e2e / f"{variant}-eval-cpu.json"), [(16, 0.9), (64, 0.8)])
+        write_eval(str(e2e / f"{variant}-eval-cuda.json"), [(16, 0.9 - eval_shift), (64, 0.8)])
+    tsv = tmp_path / "e2e.tsv"
+    tsv.write_text("\n".join(lines) + "\n")
+    return str(e2e), str(tsv)
+
+
+def test_row_reads_result_json(tmp_path):
+    result = write_result(str(tmp_path / "run"), 0.9996, 0.25, 61001.4)
+    assert gpu_check.row(result, "rwkv7-a2", "cuda", "bf16") == \
+        "rwkv7-a2\tcuda\tbf16\t1.000\t0.250\t61001"
+
+
+def test_agreeing_devices_pass(tmp_path):
+    lines, ok = gpu_check.check(*make_e2e(tmp_path, cuda_shift=0.05, eval_shift=0.005))
+    assert ok
+    assert "checkpoint on either device: agree" in lines
+    assert "training on either device: agree" in lines
+    assert "rwkv7-a2 seq_acc_train: cuda 0.950 cpu 1.000" in lines
+
+
+def test_a_checkpoint_that_evaluates_differently_fails(tmp_path):
+    lines, ok = gpu_check.check(*make_e2e(tmp_path, eval_shift=0.02))
+    assert not ok
+    assert "checkpoint on either device: DISAGREE" in lines
+    assert "training on either device: agree" in lines
+
+
+def test_a_training_run_that_ends_elsewhere_fails(tmp_path):
+    lines, ok = gpu_check.check(*make_e2e(tmp_path, cuda_shift=0.2))
+    assert not ok
+    assert "checkpoint on either device: agree" in lines
+    assert "training on either device: DISAGREE" in lines
+
+
+def test_a_run_missing_on_one_device_fails(tmp_path):
+    lines, ok = gpu_check.check(*make_e2e(tmp_path, skip={("lstm", "cuda", "fp32")}))
+    assert not ok
+    assert "lstm: trained on the CPU only" in lines
+
+
+def test_an_evaluation_that_failed_is_reported_not_raised(tmp_path):
+    e2e, tsv = make_e2e(tmp_path)
+    with open(os.path.join(e2e, "lstm-eval-cuda.json"), "w") as f:
+        f.write("error: --device cuda: no CUDA device\n")
+    lines, ok = gpu_check.check(e2e, tsv)
+    assert not ok
+    assert any(l.startswith("lstm: no evaluation to compare") for l in lines)
+
+
+def test_nothing_to_compare_fails(tmp_path):
+    (tmp_path / "e2e").mkdir()
+    tsv = tmp_path / "e2e.tsv"
+    tsv.write_text("\t".join(gpu_check.COLUMNS) + "\n")
+    lines, ok = gpu_check.check(str(tmp_path / "e2e"), str(tsv))
+    assert not ok
+    assert "no checkpoint was evaluated on the CPU" in lines
+    assert "no training run finished" in lines
+
+
+def test_command_line_exit_codes(tmp_path):
+    script = os.path.join(os.path.dirname(gpu_check.__file__), "gpu_check.py")
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    good = make_e2e(tmp_path / "good")
+    bad = make_e2e(tmp_path / "bad", cuda_shift=0.5)
+    assert subprocess.run([sys.executable, script, "check", *good]).returncode == 0
+    assert subprocess.run([sys.executable, script, "check", *bad],
+                          stdout=subprocess.DEVNULL).returncode == 1
+    assert subprocess.run([sys.executable, script, "header"], capture_output=True,
+                          text=True).stdout.split() == gpu_check.COLUMNS
+    assert subprocess.run([sys.executable, script], stderr=subprocess.DEVNULL).returncode == 2
+
+
+def test_reads_what_gooselab_writes(tmp_path, gooselab):
+    # The keys row() and check() read are those of a real run's result.json and eval --json, so
+    # a renamed field fails here, on the CPU, and not on the GPU machine.
+    run = str(tmp_path / "rwkv7-a2-cpu-fp32")
+    common = ["--task", "parity", "--layers", "1", "--dim", "16", "--head-size", "8", "--train-len",
+              "8", "--eval-lengths", "16", "--steps", "4", "--batch-size", "8", "--eval-every", "2",
+              "--eval-count", "8", "--final-eval-count", "8", "--progress", "off"]
+    subprocess.run([gooselab, "train", *common, "--variant", "rwkv7-a2", "--device", "cpu",
+                    "--out", run], check=True, stdout=subprocess.DEVNULL)
+    fields = gpu_check.row(os.path.join(run, "result.json"), "rwkv7-a2", "cpu", "fp32").split("\t")
+    assert fields[:3] == ["rwkv7-a2", "cpu", "fp32"] and float(fields[5]) > 0
+    e2e = tmp_path / "e2e"
+    e2e.mkdir()
+    for device in ("cpu", "cuda"):  # the checkpoint evaluated twice on the CPU: the same numbers
+        out = subprocess.run([gooselab, "eval", "--run", run, "--lengths", "8,16", "--count", "16",
+                              "--device", "cpu", "--json"], check=True, capture_output=True, text=True)
+        (e2e / f"rwkv7-a2-eval-{device}.json").write_text(out.stdout)
+    tsv = tmp_path / "e2e.tsv"
+    tsv.write_text("\n".join(["\t".join(gpu_check.COLUMNS), "\t".join(fields),
+                              "\t".join(["rwkv7-a2", "cuda"] + fields[2:])]) + "\n")
+    lines, ok = gpu_check.check(str(e2e), str(tsv))
+    assert ok, lines
+    assert "rwkv7-a2 length 16: token acc cpu" in "\n".join(lines)
