@@ -8,6 +8,7 @@
 
 #include "kernels/causal_conv_cpu.h"
 #include "kernels/profile_scope.h"
+#include "kernels/torch_compat.h"
 
 namespace goose::kernels {
 
@@ -37,7 +38,7 @@ float* fp(const Tensor& t) { return t.data_ptr<float>(); }
 class CausalConvSiluFunction : public torch::autograd::Function<CausalConvSiluFunction> {
  public:
   // window: absent (nullopt) for zeros; autograd takes only defined tensors.
-  static variable_list forward(AutogradContext* ctx, Tensor u, c10::optional<Tensor> window_opt,
+  static variable_list forward(AutogradContext* ctx, Tensor u, OptionalTensor window_opt,
                                Tensor weight, Tensor bias) {
     const Tensor window = window_opt.has_value() ? window_opt->contiguous() : Tensor();
     const Tensor w = weight.contiguous(), b = bias.contiguous();
@@ -84,7 +85,7 @@ Tensor causal_conv_silu(const Tensor& u, const Tensor& window, const Tensor& wei
   for (const Tensor& t : {u, window, weight, bias})
     require(!t.defined() || (t.device().is_cpu() && t.scalar_type() == torch::kFloat),
             "takes CPU fp32 tensors");
-  c10::optional<Tensor> window_opt;
+  OptionalTensor window_opt;
   if (window.defined()) window_opt = window;
   return CausalConvSiluFunction::apply(readable(u), window_opt, weight, bias)[0];
 }

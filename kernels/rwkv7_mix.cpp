@@ -8,6 +8,7 @@
 
 #include "kernels/rwkv7_mix_cpu.h"
 #include "kernels/tensor_checks.h"
+#include "kernels/torch_compat.h"
 #include "kernels/wkv7_cpu.h"
 
 namespace goose::kernels {
@@ -545,7 +546,7 @@ ChannelMixForward channel_mix_forward(const Tensor& x, const Tensor& x_prev, con
 class ChannelMixFunction : public torch::autograd::Function<ChannelMixFunction> {
  public:
   // x_prev: absent (nullopt) at a sequence start; autograd takes only defined tensors.
-  static variable_list forward(AutogradContext* ctx, Tensor x, c10::optional<Tensor> x_prev_opt,
+  static variable_list forward(AutogradContext* ctx, Tensor x, OptionalTensor x_prev_opt,
                                Tensor mu, Tensor key, Tensor value) {
     const Tensor x_prev = x_prev_opt.has_value() ? *x_prev_opt : Tensor();
     ChannelMixForward f = channel_mix_forward(x, x_prev, mu, key, value);
@@ -712,7 +713,7 @@ torch::Tensor rwkv7_channel_mix(const torch::Tensor& x, const torch::Tensor& x_p
     return channel_mix_forward(xc, xp, mu.contiguous(), key.contiguous(), value.contiguous()).out;
   }
   return ChannelMixFunction::apply(
-      xc, xp.defined() ? c10::optional<Tensor>(xp) : c10::optional<Tensor>(), mu, key, value)[0];
+      xc, xp.defined() ? OptionalTensor(xp) : OptionalTensor(), mu, key, value)[0];
 }
 
 }  // namespace goose::kernels
