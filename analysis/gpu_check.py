@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The end-to-end part of scripts/gpu-check: one row of e2e.tsv per training run, and the two
 device-agreement checks over them. Standard library only: the GPU machine's Python has PyTorch
-but not necessarily pandas or matplotlib. Exports COLUMNS, row(), check(), main().
+but not necessarily pandas or matplotlib. Exports COLUMNS, row(), check(), constructions(), main().
 
 usage: gpu_check.py header   (prints e2e.tsv's header)
+       gpu_check.py constructions DIR   (reports the constructions' evaluations DIR/*.json)
        gpu_check.py row RESULT_JSON VARIANT DEVICE PRECISION   (prints one e2e.tsv row)
        gpu_check.py check E2E_DIR E2E_TSV   (prints the checks; exit 1 when the devices disagree)
 
@@ -87,7 +88,40 @@ def check(e2e_dir, tsv):
     return lines, bad == 0 and differ == 0
 
 
+def constructions(directory):
+    """Report lines for the exact constructions evaluated on the GPU (issue 11): per evaluation
+    file, the sequence accuracy at each length and how far the construction holds (sequence
+    accuracy 1.0 at every length up to there). A report, not a check: where the CUDA kernel or
+    bf16 stops holding is the finding."""
+    lines = []
+    files = sorted(glob.glob(os.path.join(directory, "*.json")))
+    if not files:
+        lines.append("no construction was evaluated")
+    for path in files:
+        name = os.path.basename(path)[: -len(".json")]
+        try:
+            with open(path) as f:
+                e = json.load(f)
+            held, broken = 0, False
+            parts = []
+            for p in e["lengths"]:
+                parts.append("%d: %.3f (%d strings)" % (p["length"], p["seq_acc"], p["count"]))
+                if p["seq_acc"] == 1.0 and not broken:
+                    held = p["length"]
+                else:
+                    broken = True
+            verdict = "holds to %d" % held if held else "does not hold at %d" % e["lengths"][0]["length"]
+            lines.append("%s (%s, %s): %s; %s" % (name, e["device"], e["precision"], ", ".join(parts),
+                                                   verdict))
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
+            lines.append("%s: no evaluation (%s)" % (name, err))
+    return lines
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "constructions":
+        print("\n".join(constructions(argv[2])))
+        return 0
     if len(argv) == 2 and argv[1] == "header":
         print("\t".join(COLUMNS))
         return 0

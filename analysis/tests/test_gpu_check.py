@@ -137,3 +137,26 @@ def test_reads_what_gooselab_writes(tmp_path, gooselab):
     lines, ok = gpu_check.check(str(e2e), str(tsv))
     assert ok, lines
     assert "rwkv7-a2 length 16: token acc cpu" in "\n".join(lines)
+
+
+def write_construction_eval(path, device, precision, accs):
+    with open(path, "w") as f:
+        json.dump({"device": device, "precision": precision,
+                   "lengths": [{"length": n, "seq_acc": a, "count": 100} for n, a in accs]}, f)
+
+
+def test_constructions_report_how_far_each_holds(tmp_path):
+    write_construction_eval(tmp_path / "s5-cuda-fp32.json", "cuda", "fp32",
+                            [(1000, 1.0), (10000, 1.0), (100000, 1.0)])
+    write_construction_eval(tmp_path / "tomita3-cuda-bf16.json", "cuda", "bf16",
+                            [(1000, 1.0), (10000, 0.4), (100000, 1.0)])
+    write_construction_eval(tmp_path / "tomita3-cuda-fp32.json", "cuda", "fp32", [(1000, 0.9)])
+    (tmp_path / "s5-cuda-bf16.json").write_text("error: --device cuda: no CUDA device\n")
+    lines = gpu_check.constructions(str(tmp_path))
+    assert lines[0].startswith("s5-cuda-bf16: no evaluation")
+    assert lines[1] == ("s5-cuda-fp32 (cuda, fp32): 1000: 1.000 (100 strings), 10000: 1.000 "
+                        "(100 strings), 100000: 1.000 (100 strings); holds to 100000")
+    # held to 10^3 only: a later length at 1.0 does not extend it past the break
+    assert lines[2].endswith("holds to 1000")
+    assert lines[3].endswith("does not hold at 1000")
+    assert gpu_check.constructions(str(tmp_path / "none")) == ["no construction was evaluated"]
