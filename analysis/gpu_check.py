@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""The end-to-end part of scripts/gpu-check: one row of e2e.tsv per training run, and the two
-device-agreement checks over them. Standard library only: the GPU machine's Python has PyTorch
-but not necessarily pandas or matplotlib. Exports COLUMNS, row(), check(), constructions(), main().
+"""The end-to-end part of scripts/gpu-check: one row of e2e.tsv per training run, the two
+device-agreement checks over them, and the report on the exact constructions evaluated on the
+GPU. Standard library only: the GPU machine's Python has PyTorch but not necessarily pandas or
+matplotlib. Exports COLUMNS, row(), checkpoint_agreement(), training_agreement(), check(),
+constructions(), main().
 
 usage: gpu_check.py header   (prints e2e.tsv's header)
        gpu_check.py constructions DIR   (reports the constructions' evaluations DIR/*.json)
@@ -20,6 +22,7 @@ The checks, with their tolerances fixed here:
 """
 import csv
 import glob
+import itertools
 import json
 import os
 import sys
@@ -38,38 +41,38 @@ def row(result_json, variant, device, precision):
                       "%.3f" % s["test"][0]["seq_acc"], "%.0f" % r["tokens_per_second"]])
 
 
-def check(e2e_dir, tsv):
-    """(report lines, whether both checks pass)."""
+def checkpoint_agreement(e2e_dir):
+    """(report lines, failures): each GPU-trained checkpoint evaluated on both devices."""
     lines, bad = [], 0
     cpu_files = sorted(glob.glob(os.path.join(e2e_dir, "*-eval-cpu.json")))
     if not cpu_files:
         lines.append("no checkpoint was evaluated on the CPU")
         bad += 1
     for cpu in cpu_files:
-        gpu = cpu.replace("-eval-cpu", "-eval-cuda")
         name = os.path.basename(cpu)[: -len("-eval-cpu.json")]
         try:
             with open(cpu) as f:
-                a = json.load(f)
-            with open(gpu) as f:
-                b = json.load(f)
-            pairs = list(zip(a["lengths"], b["lengths"]))
-            if not pairs or len(a["lengths"]) != len(b["lengths"]):
+                a = json.load(f)["lengths"]
+            with open(cpu.replace("-eval-cpu", "-eval-cuda")) as f:
+                b = json.load(f)["lengths"]
+            if not a or [p["length"] for p in a] != [q["length"] for q in b]:
                 raise ValueError("the two evaluations have different lengths")
-            for p, q in pairs:
+            for p, q in zip(a, b):
                 lines.append("%s length %d: token acc cpu %.4f cuda %.4f" % (
                     name, p["length"], p["token_acc"], q["token_acc"]))
-                bad += p["length"] != q["length"] or \
-                    abs(p["token_acc"] - q["token_acc"]) > CHECKPOINT_TOLERANCE
+                bad += abs(p["token_acc"] - q["token_acc"]) > CHECKPOINT_TOLERANCE
         except (OSError, ValueError, KeyError, TypeError) as e:
             lines.append("%s: no evaluation to compare (%s)" % (name, e))
             bad += 1
-    lines.append("checkpoint on either device: " + ("agree" if bad == 0 else "DISAGREE"))
+    return lines, bad
 
+
+def training_agreement(tsv):
+    """(report lines, failures): each variant's fp32 training run on the GPU and on the CPU."""
     with open(tsv) as f:
         rows = {(r["variant"], r["device"], r["precision"]): r
                 for r in csv.DictReader(f, delimiter="\t")}
-    differ = 0
+    lines, differ = [], 0
     variants = sorted({v for v, _, _ in rows})
     if not variants:
         lines.append("no training run finished")
@@ -84,6 +87,15 @@ def check(e2e_dir, tsv):
             x, y = float(cuda[key]), float(cpu[key])
             lines.append("%s %s: cuda %.3f cpu %.3f" % (variant, key, x, y))
             differ += abs(x - y) > TRAINING_TOLERANCE
+    return lines, differ
+
+
+def check(e2e_dir, tsv):
+    """(report lines, whether both checks pass)."""
+    lines, bad = checkpoint_agreement(e2e_dir)
+    lines.append("checkpoint on either device: " + ("agree" if bad == 0 else "DISAGREE"))
+    training, differ = training_agreement(tsv)
+    lines += training
     lines.append("training on either device: " + ("agree" if differ == 0 else "DISAGREE"))
     return lines, bad == 0 and differ == 0
 
@@ -102,15 +114,11 @@ def constructions(directory):
         try:
             with open(path) as f:
                 e = json.load(f)
-            held, broken = 0, False
-            parts = []
-            for p in e["lengths"]:
-                parts.append("%d: %.3f (%d strings)" % (p["length"], p["seq_acc"], p["count"]))
-                if p["seq_acc"] == 1.0 and not broken:
-                    held = p["length"]
-                else:
-                    broken = True
-            verdict = "holds to %d" % held if held else "does not hold at %d" % e["lengths"][0]["length"]
+            lengths = e["lengths"]
+            parts = ["%d: %.3f (%d strings)" % (p["length"], p["seq_acc"], p["count"]) for p in lengths]
+            held = list(itertools.takewhile(lambda p: p["seq_acc"] == 1.0, lengths))
+            verdict = ("holds to %d" % held[-1]["length"] if held
+                       else "does not hold at %d" % lengths[0]["length"])
             lines.append("%s (%s, %s): %s; %s" % (name, e["device"], e["precision"], ", ".join(parts),
                                                    verdict))
         except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
