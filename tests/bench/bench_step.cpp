@@ -325,16 +325,26 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
-// The CPU's model name and the vector width this program was compiled for: the same code runs at
-// very different ratios on AVX2 and AVX-512 machines, so a report names which it came from.
+// The CPU's model name, family and model, and the vector width this program was compiled for:
+// the same code runs at very different ratios on AVX2 and AVX-512 machines, and on Zen 4 and Zen
+// 5, whose virtual machines here both call themselves "AMD EPYC" (family 25 is Zen 3 and 4, 26 is
+// Zen 5), so a report names which it came from.
 std::string machine() {
   std::ifstream in("/proc/cpuinfo");
-  std::string line, model = "unknown CPU";
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
+  std::string line, name = "unknown CPU", family, model;
+  auto value = [&] {
+    const size_t colon = line.find(": ");
+    return colon == std::string::npos ? std::string() : line.substr(colon + 2);
+  };
+  while (std::getline(in, line) && !line.empty()) {  // the first processor's block
+    if (line.rfind("model name", 0) == 0)
+      name = value();
+    else if (line.rfind("cpu family", 0) == 0)
+      family = value();
+    else if (line.rfind("model", 0) == 0)
+      model = value();
+  }
+  if (!family.empty() && !model.empty()) name += " (family " + family + ", model " + model + ")";
 #if defined(__AVX512F__)
   const char* isa = ", compiled for AVX-512";
 #elif defined(__AVX2__)
@@ -344,7 +354,7 @@ std::string machine() {
 #endif
   // The PyTorch script inherits OPENBLAS_CORETYPE, so both sides multiply with the same kernels.
   const std::string blas = goose::core::blas_core_name();
-  return model + isa + (blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels") +
+  return name + isa + (blas.empty() ? ", no OpenBLAS" : ", OpenBLAS " + blas + " kernels") +
          ", heap: " + goose::core::heap_policy();
 }
 
