@@ -189,7 +189,10 @@ class TrainingRun {
   // One optimiser step on the step's batch; a non-finite loss or gradient stops the run.
   void step(double lr) {
     const auto step_start = Clock::now();
-    const Batch batch = to_device(data_.batch(state_.step), device_);
+    const Batch host_batch = data_.batch(state_.step);
+    // Counted on the host copy: on a GPU, reading it back would be one more synchronisation.
+    const int64_t tokens = host_batch.lengths.sum().item<int64_t>() + host_batch.lengths.size(0);
+    const Batch batch = to_device(host_batch, device_);
     optimizer_->set_learning_rate(lr);
     optimizer_->zero_grad();
     torch::Tensor logits, loss;
@@ -207,7 +210,7 @@ class TrainingRun {
     ++state_.step;
 
     const double accuracy = count_accuracy(logits.detach(), batch.targets).token_accuracy();
-    state_.tokens += batch.lengths.sum().item<int64_t>() + batch.lengths.size(0);
+    state_.tokens += tokens;
     state_.train_seconds += seconds_since(step_start);
     result_.losses.push_back(loss_value);
     stats_.add(loss_value, accuracy);
